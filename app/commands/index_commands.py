@@ -1,0 +1,142 @@
+"""`museum index build`, `museum similar`, `museum search`."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from tqdm import tqdm
+
+from app.cli import EXIT_OK, UserError, emit_json
+from app.settings import Settings
+from data.corpora import BEST_ARTWORKS, FOLDER, MET, CorpusError, load_corpus
+from data.images import ImageError, load_image
+from retrieval.encoders import OPEN_CLIP_PREFIX, EncoderError, load_encoder
+from retrieval.query import similar_to_image, text_search
+from retrieval.store import Corpus, IndexError_, build_store, load_store
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers, common) -> None:
+    index = subparsers.add_parser("index", help="build or update the image index")
+    index_sub = index.add_subparsers(dest="index_command", required=True, metavar="ACTION")
+    build = index_sub.add_parser("build", parents=[common], help="encode a corpus into a FAISS index (incremental)")
+    source = build.add_mutually_exclusive_group()
+    source.add_argument("--corpus", choices=[MET], help="the embedded Met paintings (default)")
+    source.add_argument("--best-artworks", metavar="PATH", help="a Kaggle 'Best Artworks of All Time' folder")
+    source.add_argument("--folder", metavar="PATH", help="any folder of images (recursive)")
+    build.add_argument("--kind", choices=["auto", "flat", "hnsw"], default="auto",
+                       help="index type; auto = exact below the approximate threshold")
+    build.add_argument("--batch-size", type=int)
+    build.set_defaults(handler=build_command)
+
+    similar = subparsers.add_parser("similar", parents=[common], help="artworks that look like an image")
+    similar.add_argument("image")
+    similar.add_argument("-k", type=int, default=10, help="how many results (default 10)")
+    similar.add_argument("--json", action="store_true", help="print one JSON object")
+    similar.set_defaults(handler=similar_command)
+
+    search = subparsers.add_parser("search", parents=[common], help="find artworks by words")
+    search.add_argument("text")
+    search.add_argument("-k", type=int, default=10)
+    search.add_argument("--json", action="store_true")
+    search.set_defaults(handler=search_command)
+
+
+def corpus_of(args) -> tuple[Corpus, str]:
+    """(corpus, name for the default index folder) from --corpus / --best-artworks / --folder."""
+    if getattr(args, "best_artworks", None):
+        return Corpus(BEST_ARTWORKS, Path(args.best_artworks).resolve()), BEST_ARTWORKS
+    if getattr(args, "folder", None):
+        path = Path(args.folder).resolve()
+        return Corpus(FOLDER, path), f"{FOLDER}-{path.name}"
+    return Corpus(MET, None), MET
+
+
+def build_command(args, settings: Settings) -> int:
+    corpus, corpus_name = corpus_of(args)
+    settings = settings.with_overrides(corpus=corpus_name, batch_size=args.batch_size)
+    try:
+        records = load_corpus(corpus.kind, corpus.root)
+    except CorpusError as error:
+        raise UserError(str(error)) from None
+    if not records:
+        raise UserError(f"the corpus at {corpus.root or corpus.kind} holds no images; nothing was written")
+    encoder = _encoder(settings)
+    directory = settings.resolved_index_dir()
+    log.info("indexing %d artworks from %s into %s with %s", len(records), corpus.root or corpus.kind,
+             directory, encoder.name)
+    with tqdm(total=None, unit="img", desc="encoding", disable=None) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        try:
+            report = build_store(records, encoder, directory, corpus, settings.to_json(), kind=args.kind,
+                                 threshold=settings.approx_threshold, batch_size=settings.batch_size,
+                                 workers=settings.workers, progress=progress)
+        except IndexError_ as error:
+            raise UserError(str(error)) from None
+    log.info("%s", report.summary())
+    for artwork_id, reason in sorted(report.skipped.items()):
+        log.warning("skipped %s: %s", artwork_id, reason)
+    print(f"{report.summary()} -> {directory}")
+    return EXIT_OK
+
+
+def _encoder(settings: Settings):
+    try:
+        return load_encoder(settings.encoder)
+    except EncoderError as error:
+        raise UserError(str(error)) from None
+
+
+def load_index_for(settings: Settings):
+    try:
+        return load_store(settings.resolved_index_dir(), settings.encoder)
+    except IndexError_ as error:
+        raise UserError(str(error)) from None
+
+
+def similar_command(args, settings: Settings) -> int:
+    loaded = load_index_for(settings)
+    try:
+        image = load_image(args.image)
+    except ImageError as error:
+        if args.json:
+            emit_json({"image": args.image, "error": str(error)})
+        raise UserError(str(error)) from None
+    hits = similar_to_image(_encoder(settings), loaded, image, args.k)
+    if args.json:
+        emit_json({"image": args.image, "index": str(loaded.directory), "results": [
+            {"rank": rank, **hit.to_json()} for rank, hit in enumerate(hits, 1)]})
+    else:
+        _print_hits(hits)
+    return EXIT_OK
+
+
+def search_command(args, settings: Settings) -> int:
+    loaded = load_index_for(settings)
+    query = " ".join(args.text.split())[:500]
+    # Only a CLIP encoder adds text-to-image search; the metadata search needs no model at all.
+    encoder = _encoder(settings) if settings.encoder.startswith(OPEN_CLIP_PREFIX) else None
+    hits, method = text_search(encoder, loaded, query, args.k)
+    if args.json:
+        emit_json({"query": query, "method": method, "results": [
+            {"rank": rank, **hit.to_json()} for rank, hit in enumerate(hits, 1)]})
+    elif hits:
+        _print_hits(hits)
+    else:
+        print(f"No artworks match {query!r}.")
+    return EXIT_OK
+
+
+def _print_hits(hits) -> None:
+    for rank, hit in enumerate(hits, 1):
+        record = hit.record
+        date = f", {record.date}" if record.date else ""
+        print(f"{rank:>2}. {hit.score:.3f}  {record.title} — {record.artist or 'unknown artist'}{date}  [{record.id}]")
+        print(f"      {record.image_path}")
+
+

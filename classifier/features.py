@@ -1,0 +1,160 @@
+"""Style features from ONE backbone forward: pooled statistics of intermediate blocks.
+
+Artist style lives in brushwork and texture as much as in content, so besides the
+final pooled vector we keep the per-channel mean and standard deviation of several
+intermediate block outputs (a cheap "Gram-lite" texture summary), captured by
+forward hooks. The images are encoded whole at `image_size` (no centre crop).
+
+Features of a whole corpus are cached under the cache dir, keyed by the encoder,
+the feature layout, the view (clean, flipped, simulated photo) and the file list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps
+from torchvision import transforms
+
+from data.images import ImageError, load_image
+from retrieval.encoders import LITE_MEAN, LITE_STD, load_model
+
+log = logging.getLogger(__name__)
+
+CACHE_DIR = Path(os.environ.get("MUSEUM_CACHE_DIR", "/tmp/museum-cache"))
+FEATURE_VERSION = 1
+
+View = Callable[[Image.Image, int], Image.Image]  # (image, position in corpus) -> image
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    encoder: str = "efficientnet-lite0"
+    image_size: int = 256
+    # Stage-final blocks of EfficientNet-Lite0 (24, 40, 80, 112, 192, 320 channels).
+    blocks: tuple[int, ...] = (2, 4, 7, 10, 14, 15)
+    version: int = FEATURE_VERSION
+
+    def to_json(self) -> dict:
+        return {**asdict(self), "blocks": list(self.blocks)}
+
+    @classmethod
+    def from_json(cls, value: dict) -> "FeatureConfig":
+        return cls(**{**value, "blocks": tuple(value["blocks"])})
+
+
+class StyleExtractor(torch.nn.Module):
+    """Lite backbone -> (style features [N, F], pooled embedding [N, 1280]) in one forward."""
+
+    def __init__(self, config: FeatureConfig):
+        super().__init__()
+        model, _ = load_model(config.encoder)
+        self.config = config
+        self.net = model.net
+        self._captured: list[torch.Tensor] = []
+        for index in config.blocks:
+            self.net._blocks[index].register_forward_hook(lambda _m, _i, out: self._captured.append(out))
+        self.preprocess = transforms.Compose([
+            transforms.Resize((config.image_size, config.image_size),
+                              interpolation=transforms.InterpolationMode.BICUBIC),
+            transforms.ToTensor(),
+            transforms.Normalize(LITE_MEAN, LITE_STD),
+        ])
+        self.eval()
+
+    @torch.inference_mode()
+    def forward(self, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        self._captured.clear()
+        head = self.net.extract_features(batch)
+        pooled = head.mean(dim=(2, 3))
+        parts = [torch.cat([m.mean(dim=(2, 3)), m.std(dim=(2, 3))], dim=1) for m in self._captured]
+        parts.append(torch.cat([pooled, head.std(dim=(2, 3))], dim=1))
+        self._captured.clear()
+        return torch.cat(parts, dim=1), pooled
+
+    def features_of(self, images: list[Image.Image]) -> tuple[np.ndarray, np.ndarray]:
+        styles, pooled = self(torch.stack([self.preprocess(image) for image in images]))
+        return styles.numpy().astype(np.float32), pooled.numpy().astype(np.float32)
+
+
+def identity_view(image: Image.Image, _position: int) -> Image.Image:
+    return image
+
+
+def flip_view(image: Image.Image, _position: int) -> Image.Image:
+    return ImageOps.mirror(image)
+
+
+@dataclass
+class CorpusFeatures:
+    styles: np.ndarray  # float32[N, F] (NaN rows for files that failed)
+    pooled: np.ndarray  # float32[N, 1280]
+    failed: dict[int, str]
+
+
+def _decode(path: Path, view: View, position: int, extractor: StyleExtractor) -> torch.Tensor | str:
+    try:
+        return extractor.preprocess(view(load_image(path), position))
+    except ImageError as error:
+        return str(error)
+
+
+def extract(extractor: StyleExtractor, paths: list[Path], view: View = identity_view, batch_size: int = 32,
+            workers: int = 2, on_batch: Callable[[int], None] | None = None) -> CorpusFeatures:
+    """Features of every file, decoding (and the view's image work) in threads ahead of the model."""
+    styles, pooled, failed = [None] * len(paths), [None] * len(paths), {}
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for start in range(0, len(paths), batch_size):
+            chunk = range(start, min(start + batch_size, len(paths)))
+            outcomes = list(pool.map(lambda i: _decode(paths[i], view, i, extractor), chunk))
+            good = [i for i, o in zip(chunk, outcomes) if not isinstance(o, str)]
+            failed.update({i: o for i, o in zip(chunk, outcomes) if isinstance(o, str)})
+            if good:
+                s, p = extractor(torch.stack([o for o in outcomes if not isinstance(o, str)]))
+                for row, i in enumerate(good):
+                    styles[i], pooled[i] = s[row].numpy(), p[row].numpy()
+            if on_batch:
+                on_batch(len(chunk))
+    width_s = next((s.shape[0] for s in styles if s is not None), 0)
+    width_p = next((p.shape[0] for p in pooled if p is not None), 0)
+    fill = lambda rows, w: np.stack([r if r is not None else np.full(w, np.nan, np.float32) for r in rows]) \
+        if rows else np.zeros((0, w), np.float32)
+    return CorpusFeatures(fill(styles, width_s).astype(np.float32), fill(pooled, width_p).astype(np.float32), failed)
+
+
+def cache_key(config: FeatureConfig, view_name: str, paths: list[Path]) -> str:
+    digest = hashlib.sha256(json.dumps([config.to_json(), view_name, [str(p) for p in paths]]).encode())
+    return f"{config.encoder}-{config.image_size}-{view_name}-{digest.hexdigest()[:16]}"
+
+
+def cached_extract(extractor: StyleExtractor, paths: list[Path], view_name: str, view: View,
+                   cache_dir: Path | None = CACHE_DIR, **kwargs) -> CorpusFeatures:
+    """`extract` with an on-disk cache (float16) so repeated training runs skip the forward passes."""
+    path = cache_dir / f"{cache_key(extractor.config, view_name, paths)}.npz" if cache_dir else None
+    if path and path.is_file():
+        with np.load(path, allow_pickle=False) as data:
+            failed = json.loads(str(data["failed"]))
+            log.info("features %s from cache %s", view_name, path)
+            return CorpusFeatures(data["styles"].astype(np.float32), data["pooled"].astype(np.float32),
+                                  {int(k): v for k, v in failed.items()})
+    result = extract(extractor, paths, view, **kwargs)
+    if path:
+        from io import BytesIO
+
+        from data.files import atomic_write_bytes
+
+        buffer = BytesIO()
+        np.savez(buffer, styles=result.styles.astype(np.float16), pooled=result.pooled.astype(np.float16),
+                 failed=json.dumps(result.failed))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(path, buffer.getvalue())
+    return result

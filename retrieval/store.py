@@ -1,0 +1,343 @@
+"""An index on disk: vectors (FAISS), the metadata table aligned with them, a manifest.
+
+Layout of an index folder::
+
+    index.faiss     the vectors; row i = items.csv row i
+    items.csv       one row per artwork: id, image path (relative to the corpus root), title, ...,
+                    content_hash, size, mtime_ns
+    manifest.json   encoder (name, version, dim), corpus, count, index kind, file checksums, created
+    settings.json   the resolved settings the build ran with
+    .partial/       only while a build runs: encoded chunks, so an interrupted build resumes
+
+Every file is written atomically and the manifest last; the manifest's checksums
+bind the other files to it, so a torn or tampered index is detected on load.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import faiss
+import numpy as np
+import pandas as pd
+
+from data.corpora import MET, met_data_dir
+from data.files import atomic_write_bytes, atomic_write_json, sha256_bytes, sha256_file
+from data.records import Artwork, frame_to_records, records_to_frame
+from retrieval.embed import embed_paths
+from retrieval.encoders import Encoder
+from retrieval.vector_index import APPROX_THRESHOLD, AUTO, all_vectors, build_index, index_kind, load_index, save_index
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+INDEX_FILE, ITEMS_FILE, MANIFEST_FILE, SETTINGS_FILE, PARTIAL_DIR = (
+    "index.faiss", "items.csv", "manifest.json", "settings.json", ".partial")
+CHECKPOINT_EVERY = 512  # images per resumable chunk
+FULL_CHECK_BYTES = 256 * 2**20  # verify checksums of files up to this size on load
+
+
+class IndexError_(RuntimeError):
+    """Base for index problems a person can fix; the message says how."""
+
+
+class IndexMissingError(IndexError_):
+    pass
+
+
+class IndexCorruptError(IndexError_):
+    pass
+
+
+class IndexMismatchError(IndexError_):
+    pass
+
+
+@dataclass
+class Corpus:
+    """Which corpus an index covers; `root` is where relative image paths resolve."""
+
+    kind: str
+    root: Path | None  # None for the packaged Met corpus (found at run time)
+
+    def resolve_root(self) -> Path:
+        return met_data_dir() if self.kind == MET else Path(self.root)
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "root": None if self.root is None else str(self.root)}
+
+    @classmethod
+    def from_json(cls, value: dict) -> "Corpus":
+        return cls(kind=value["kind"], root=None if value.get("root") is None else Path(value["root"]))
+
+
+@dataclass
+class LoadedIndex:
+    directory: Path
+    index: faiss.Index
+    records: list[Artwork]  # aligned with the index rows
+    items: pd.DataFrame
+    manifest: dict
+
+    @property
+    def encoder_name(self) -> str:
+        return self.manifest["encoder"]["name"]
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+
+@dataclass
+class BuildReport:
+    encoded: int = 0
+    reused: int = 0
+    resumed: int = 0
+    removed: int = 0
+    skipped: dict[str, str] = field(default_factory=dict)  # artwork id -> reason
+    unchanged: bool = False
+    seconds: float = 0.0
+    count: int = 0
+
+    def summary(self) -> str:
+        if self.unchanged:
+            return f"index up to date: {self.count} artworks, nothing to encode ({self.seconds:.1f} s)"
+        return (f"{self.count} artworks indexed in {self.seconds:.1f} s: {self.encoded} encoded, "
+                f"{self.reused} reused, {self.resumed} resumed from an interrupted build, "
+                f"{self.removed} removed, {len(self.skipped)} skipped")
+
+
+# --- loading and checking ---------------------------------------------------------------
+
+def read_manifest(directory: Path) -> dict:
+    path = Path(directory) / MANIFEST_FILE
+    if not path.is_file():
+        raise IndexMissingError(f"no index at {directory}: build one with `museum index build`")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest["encoder"]["name"], manifest["files"]  # noqa: B018 - presence check
+    except (ValueError, KeyError, TypeError) as error:
+        raise IndexCorruptError(f"the manifest of the index at {directory} is unreadable ({error}); "
+                                "rebuild it with `museum index build`") from None
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexMismatchError(f"the index at {directory} has format {manifest.get('format_version')}, "
+                                 f"this version reads {FORMAT_VERSION}: rebuild it with `museum index build`")
+    return manifest
+
+
+def _verify_files(directory: Path, manifest: dict) -> None:
+    for name, expected in manifest["files"].items():
+        path = directory / name
+        if not path.is_file():
+            raise IndexCorruptError(f"{name} is missing from the index at {directory}: rebuild it with `museum index build`")
+        if path.stat().st_size != expected["size"] or (
+                expected["size"] <= FULL_CHECK_BYTES and sha256_file(path) != expected["sha256"]):
+            raise IndexCorruptError(f"{name} in {directory} does not match its manifest (changed or damaged "
+                                    "since the build): rebuild it with `museum index build`")
+
+
+def check_encoder(manifest: dict, encoder_name: str, directory: Path | str = "") -> None:
+    """Raise IndexMismatchError when the index was built with another encoder."""
+    built = manifest["encoder"]["name"]
+    if built != encoder_name:
+        raise IndexMismatchError(
+            f"the index at {directory} was built with encoder {built!r} ({manifest['encoder']['dim']}-d) but the "
+            f"active encoder is {encoder_name!r}. Run `museum index build --encoder {encoder_name}` to rebuild it, "
+            f"or use the index's encoder (--encoder {built} or MUSEUM_ENCODER={built}).")
+
+
+def load_store(directory: Path | str, encoder_name: str | None = None) -> LoadedIndex:
+    directory = Path(directory)
+    manifest = read_manifest(directory)
+    if encoder_name is not None:
+        check_encoder(manifest, encoder_name, directory)
+    _verify_files(directory, manifest)
+    try:
+        index = load_index(directory / INDEX_FILE)
+        items = pd.read_csv(directory / ITEMS_FILE, dtype=str, keep_default_na=False)
+    except Exception as error:  # faiss raises RuntimeError, pandas many kinds
+        raise IndexCorruptError(f"cannot read the index at {directory} ({error}): rebuild it with `museum index build`") from None
+    if index.ntotal != len(items) or index.d != manifest["encoder"]["dim"]:
+        raise IndexCorruptError(f"the index at {directory} holds {index.ntotal} {index.d}-d vectors for {len(items)} "
+                                "items: rebuild it with `museum index build`")
+    root = Corpus.from_json(manifest["corpus"]).resolve_root()
+    records = frame_to_records(items.assign(image_path=[str(root / p) for p in items["image_path"]]))
+    return LoadedIndex(directory=directory, index=index, records=records, items=items, manifest=manifest)
+
+
+# --- building ------------------------------------------------------------------------------
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(Path(path).resolve())
+
+
+def _previous_vectors(directory: Path, encoder: Encoder) -> tuple[dict, dict]:
+    """Vectors of an existing index, keyed two ways: (relative path, size, mtime) and content hash."""
+    try:
+        previous = load_store(directory, encoder.name)
+    except IndexMissingError:
+        return {}, {}
+    except IndexCorruptError as error:
+        log.warning("ignoring the damaged index at %s (%s); re-encoding what is needed", directory, error)
+        return {}, {}
+    vectors = all_vectors(previous.index)
+    by_stat, by_hash = {}, {}
+    for row, vector in zip(previous.items.to_dict("records"), vectors):
+        by_stat[(row["image_path"], row["size"], row["mtime_ns"])] = (row["content_hash"], vector)
+        by_hash[row["content_hash"]] = vector
+    return by_stat, by_hash
+
+
+def _partial_vectors(partial: Path, encoder: Encoder) -> dict:
+    """Content hash -> vector from chunks an interrupted build left behind."""
+    found = {}
+    for chunk in sorted(partial.glob("chunk-*.npz")):
+        try:
+            with np.load(chunk, allow_pickle=False) as saved:
+                if str(saved["encoder"]) != encoder.name or saved["vectors"].shape[1] != encoder.dim:
+                    continue
+                found.update(zip(saved["hashes"].tolist(), saved["vectors"]))
+        except Exception:  # a chunk torn by the interruption is simply re-encoded
+            log.warning("ignoring unreadable build chunk %s", chunk.name)
+    return found
+
+
+def _save_chunk(partial: Path, encoder: Encoder, hashes: list[str], vectors: np.ndarray) -> None:
+    import io
+
+    buffer = io.BytesIO()
+    np.savez(buffer, encoder=np.array(encoder.name), hashes=np.array(hashes), vectors=vectors)
+    atomic_write_bytes(partial / f"chunk-{time.time_ns()}.npz", buffer.getvalue())
+
+
+def build_store(records: list[Artwork], encoder: Encoder, directory: Path | str, corpus: Corpus,
+                settings: dict | None = None, kind: str = AUTO, threshold: int = APPROX_THRESHOLD,
+                batch_size: int = 32, workers: int = 2,
+                progress: Callable[[int, int], None] | None = None) -> BuildReport:
+    """Build or update the index at `directory` for `records`, re-encoding only what changed.
+
+    Unchanged files (same relative path, size and mtime, else same content hash)
+    reuse their vectors; deleted ones drop out; chunks of an interrupted build are
+    picked up again. `progress(done, total)` reports encoding progress.
+    """
+    started = time.perf_counter()
+    directory = Path(directory)
+    if (directory / MANIFEST_FILE).is_file():
+        check_encoder(read_manifest(directory), encoder.name, directory)  # never overwrite another encoder's index
+    root = corpus.resolve_root()
+    by_stat, by_hash = _previous_vectors(directory, encoder)
+    partial = directory / PARTIAL_DIR
+    resumable = _partial_vectors(partial, encoder)
+    report = BuildReport()
+
+    rows, vectors, to_encode = [], {}, []
+    for position, record in enumerate(records):
+        path = Path(record.image_path)
+        try:
+            stat = path.stat()
+        except OSError as error:
+            report.skipped[record.id] = f"{path.name}: cannot be read ({error.strerror})"
+            continue
+        relative = _relative(path, root)
+        row = {"image_path": relative, "size": str(stat.st_size), "mtime_ns": str(stat.st_mtime_ns)}
+        known = by_stat.get((relative, row["size"], row["mtime_ns"]))
+        if known is not None:
+            row["content_hash"], vectors[position] = known[0], known[1]
+            report.reused += 1
+        else:
+            row["content_hash"] = sha256_file(path)
+            if row["content_hash"] in by_hash:
+                vectors[position] = by_hash[row["content_hash"]]
+                report.reused += 1
+            elif row["content_hash"] in resumable:
+                vectors[position] = resumable[row["content_hash"]]
+                report.resumed += 1
+            else:
+                to_encode.append(position)
+        rows.append((position, row))
+
+    if to_encode:
+        _encode_missing(records, to_encode, dict(rows), encoder, partial, vectors, report, batch_size, workers, progress)
+
+    kept = [(position, row) for position, row in rows if position in vectors]
+    report.count = len(kept)
+    previous_paths = {key[0] for key in by_stat}
+    report.removed = len(previous_paths - {row["image_path"] for _, row in kept})
+    if not kept:
+        raise IndexError_("no artwork of the corpus could be encoded; nothing was written")
+    report.unchanged = (report.encoded == 0 and report.resumed == 0 and report.removed == 0
+                        and len(previous_paths) == len(kept) and not report.skipped)
+    if report.unchanged and _same_order(directory, [row["image_path"] for _, row in kept]):
+        report.seconds = time.perf_counter() - started
+        return report
+
+    frame = records_to_frame([records[position] for position, _ in kept])
+    for column in ("image_path", "content_hash", "size", "mtime_ns"):
+        frame[column] = [row[column] for _, row in kept]
+    matrix = np.stack([vectors[position] for position, _ in kept]).astype(np.float32)
+    _write(directory, frame, build_index(matrix, kind, threshold), encoder, corpus, settings or {})
+    shutil.rmtree(partial, ignore_errors=True)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _same_order(directory: Path, paths: list[str]) -> bool:
+    try:
+        return pd.read_csv(directory / ITEMS_FILE, dtype=str, usecols=["image_path"])["image_path"].tolist() == paths
+    except (OSError, ValueError):
+        return False
+
+
+def _encode_missing(records, positions, rows, encoder, partial, vectors, report, batch_size, workers, progress):
+    done = 0
+
+    def on_batch(count):
+        nonlocal done
+        done += count
+        if progress:
+            progress(done, len(positions))
+
+    # Encode in chunks, each saved as it completes, so an interrupted build loses one chunk at most.
+    for start in range(0, len(positions), CHECKPOINT_EVERY):
+        chunk = positions[start:start + CHECKPOINT_EVERY]
+        result = embed_paths(encoder, [records[p].image_path for p in chunk], batch_size, workers, on_batch)
+        for local, reason in result.failed.items():
+            report.skipped[records[chunk[local]].id] = reason
+        encoded = [chunk[local] for local in result.ok]
+        for position, vector in zip(encoded, result.vectors):
+            vectors[position] = vector
+        report.encoded += len(encoded)
+        if encoded:
+            _save_chunk(partial, encoder, [rows[p]["content_hash"] for p in encoded], result.vectors)
+
+
+def _write(directory: Path, frame: pd.DataFrame, index: faiss.Index, encoder: Encoder, corpus: Corpus,
+           settings: dict) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    items_bytes = frame.to_csv(index=False).encode("utf-8")
+    index_bytes = faiss.serialize_index(index).tobytes()
+    atomic_write_bytes(directory / ITEMS_FILE, items_bytes)
+    atomic_write_bytes(directory / INDEX_FILE, index_bytes)
+    atomic_write_json(directory / SETTINGS_FILE, settings)
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "encoder": {"name": encoder.name, "version": encoder.version, "dim": encoder.dim},
+        "corpus": corpus.to_json(),
+        "count": int(index.ntotal),
+        "index_kind": index_kind(index),
+        "metric": "inner_product (cosine on L2-normalised vectors)",
+        "items_digest": sha256_bytes("\n".join(frame["content_hash"]).encode()),
+        "files": {name: {"size": len(payload), "sha256": sha256_bytes(payload)}
+                  for name, payload in ((INDEX_FILE, index_bytes), (ITEMS_FILE, items_bytes))},
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    atomic_write_json(directory / MANIFEST_FILE, manifest)  # last: it vouches for the files above
