@@ -13,7 +13,7 @@ from data.corpora import BEST_ARTWORKS, FOLDER, MET, CorpusError, load_corpus
 from data.images import ImageError, load_image
 from retrieval.encoders import OPEN_CLIP_PREFIX, EncoderError, load_encoder
 from retrieval.query import similar_to_image, text_search
-from retrieval.store import Corpus, IndexError_, build_store, load_store
+from retrieval.store import Corpus, IndexError_, IndexMissingError, build_store, load_store
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +93,12 @@ def _encoder(settings: Settings):
 
 
 def load_index_for(settings: Settings):
+    directory = settings.resolved_index_dir()
     try:
-        return load_store(settings.resolved_index_dir(), settings.encoder)
+        return load_store(directory, settings.encoder)
+    except IndexMissingError:
+        raise UserError(f"no index for encoder {settings.encoder} at {directory}: build one with "
+                        f"`museum index build --encoder {settings.encoder}`") from None
     except IndexError_ as error:
         raise UserError(str(error)) from None
 

@@ -1,0 +1,148 @@
+"""The artist/movement classifier on real images: a tiny head trained in seconds, the
+shipped head's JSON contract, calibration, unknown-artist detection, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classifier.calibration import calibrated, expected_calibration_error, fit_temperature
+from classifier.features import FeatureConfig, StyleExtractor, extract
+from classifier.heads import Standardizer, fit_artist_head
+from classifier.labels import match_artist
+from classifier.model import HeadsError, load_bundle
+from classifier.photo import simulate_gallery_photo
+from classifier.split import near_duplicate_groups, split_indices
+from app.settings import WEIGHTS_ROOT
+from data.corpora import load_met
+from data.images import load_image
+
+SHIPPED = WEIGHTS_ROOT / "efficientnet-lite0"
+BEST_ARTWORKS = Path(os.environ.get("MUSEUM_BEST_ARTWORKS")
+                     or Path(__file__).resolve().parents[2] / "shared" / "data" / "best-artworks")
+TINY_ARTISTS = ["Vincent_van_Gogh", "Rembrandt", "Claude_Monet", "Salvador_Dali", "Andy_Warhol"]
+TRAIN_PER_ARTIST, TEST_PER_ARTIST = 14, 8
+
+
+@pytest.fixture(scope="module")
+def extractor() -> StyleExtractor:
+    return StyleExtractor(FeatureConfig())
+
+
+@pytest.fixture(scope="module")
+def tiny(extractor):
+    """Style features of 5 artists x 22 real paintings: (train X, train y, test X, test y)."""
+    if not (BEST_ARTWORKS / "images").is_dir():
+        pytest.skip(f"the Best Artworks data is not at {BEST_ARTWORKS} (set MUSEUM_BEST_ARTWORKS)")
+    paths, labels = [], []
+    for label, key in enumerate(TINY_ARTISTS):
+        files = sorted((BEST_ARTWORKS / "images").glob(f"{key}_*.jpg"),
+                       key=lambda p: int(p.stem.rsplit("_", 1)[1]))[: TRAIN_PER_ARTIST + TEST_PER_ARTIST]
+        paths += files
+        labels += [label] * len(files)
+    styles = extract(extractor, paths).styles
+    labels = np.array(labels)
+    first = np.array([i % (TRAIN_PER_ARTIST + TEST_PER_ARTIST) < TRAIN_PER_ARTIST for i in range(len(labels))])
+    return styles[first], labels[first], styles[~first], labels[~first]
+
+
+def test_tiny_head_predicts_held_out_paintings_far_above_chance(tiny):
+    x_train, y_train, x_test, y_test = tiny
+    standardizer = Standardizer.fit(x_train)
+    head = fit_artist_head(standardizer(x_train), y_train, len(TINY_ARTISTS))
+    accuracy = (head(standardizer(x_test)).argmax(axis=1) == y_test).mean()
+    assert accuracy >= 0.7, accuracy  # chance is 0.2
+
+
+def test_temperature_scaling_lowers_calibration_error(tiny):
+    x_train, y_train, x_test, y_test = tiny
+    standardizer = Standardizer.fit(x_train)
+    logits = fit_artist_head(standardizer(x_train), y_train, len(TINY_ARTISTS))(standardizer(x_test))
+    temperature = fit_temperature(logits, y_test)
+    assert temperature > 0 and temperature != pytest.approx(1.0)
+    before = expected_calibration_error(calibrated(logits, 1.0), y_test)
+    after = expected_calibration_error(calibrated(logits, temperature), y_test)
+    assert after <= before
+
+
+def test_near_duplicates_stay_on_one_side_of_the_split():
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(300, 64))
+    copies = base[:30] + 0.01 * rng.normal(size=(30, 64))  # "the same painting photographed again"
+    embeddings = np.vstack([base, copies])
+    labels = np.r_[np.arange(300) % 10, np.arange(30) % 10]
+    groups = near_duplicate_groups(embeddings)
+    assert all(groups[i] == groups[300 + i] for i in range(30))
+    parts = split_indices(labels, groups, seed=0)
+    side = {i: name for name, rows in parts.items() for i in rows}
+    assert sorted(side) == list(range(330))
+    assert all(side[i] == side[300 + i] for i in range(30))
+
+
+def test_met_artist_names_match_the_fifty_by_normalised_name():
+    names = ["Pierre-Auguste Renoir", "Henri Rousseau", "Sandro Botticelli", "Titian", "Albrecht Dürer"]
+    assert match_artist("Auguste Renoir", names) == "Pierre-Auguste Renoir"
+    assert match_artist("Henri Rousseau (le Douanier)", names) == "Henri Rousseau"
+    assert match_artist("Théodore Rousseau", names) is None
+    assert match_artist("Botticelli (Alessandro di Mariano Filipepi)", names) == "Sandro Botticelli"
+    assert match_artist("Titian (Tiziano Vecellio)", names) == "Titian"
+    assert match_artist("Albrecht Durer", names) == "Albrecht Dürer"
+
+
+def test_gallery_photo_simulation_is_seeded_and_adds_a_wall():
+    painting = load_image(load_met()[0].image_path)
+    first, again = simulate_gallery_photo(painting, 3), simulate_gallery_photo(painting, 3)
+    assert np.array_equal(np.asarray(first), np.asarray(again))
+    assert not np.array_equal(np.asarray(first), np.asarray(simulate_gallery_photo(painting, 4)))
+
+
+# --- the shipped heads ------------------------------------------------------------
+
+def _met(artist_key: str) -> list[Path]:
+    return [r.image_path for r in load_met() if artist_key in r.artist]
+
+
+def test_predict_json_contract_with_the_shipped_head(capsys, tmp_path):
+    from app.cli import main
+
+    van_gogh = _met("Vincent van Gogh")
+    corrupt = tmp_path / "broken.jpg"
+    corrupt.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    code = main(["predict", "--json", *map(str, van_gogh), str(corrupt)])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code != 0  # one file failed
+    assert [answer["image"] for answer in lines] == [*map(str, van_gogh), str(corrupt)]
+    assert "error" in lines[-1] and lines[-1]["error"]
+    answers = lines[:-1]
+    for answer in answers:
+        assert set(answer) == {"image", "artist", "known", "confidence", "top", "genres"}
+        assert (answer["artist"] is None) == (not answer["known"])
+        assert len(answer["top"]) == 5 and answer["genres"]
+        probabilities = [t["probability"] for t in answer["top"]]
+        assert probabilities == sorted(probabilities, reverse=True) and sum(probabilities) <= 1.0001
+        assert answer["confidence"] == pytest.approx(probabilities[0])
+        assert all(0 <= g["probability"] <= 1 for g in answer["genres"])
+    in_top3 = sum("Vincent van Gogh" in [t["artist"] for t in a["top"][:3]] for a in answers)
+    assert in_top3 >= len(answers) - 1, answers
+
+
+def test_shipped_head_separates_other_painters_from_the_fifty():
+    from classifier.benchmark import unknown_paths
+    from classifier.predict import load_classifier
+    from classifier.unknown import auroc
+
+    classifier = load_classifier("efficientnet-lite0", SHIPPED)
+    names = classifier.artists
+    known = [r.image_path for r in load_met() if match_artist(r.artist, names)]
+    others = unknown_paths("met", names, classifier.manifest["split"]["seed"])  # not used to fit the rule
+    scores = lambda paths: classifier.bundle(extract(classifier.extractor, paths).styles).known_score
+    assert auroc(scores(known), scores(others)) >= 0.7
+
+
+def test_heads_of_another_encoder_are_refused_with_the_fix():
+    with pytest.raises(HeadsError, match="museum train"):
+        load_bundle(SHIPPED, "efficientnet-lite2")

@@ -1,0 +1,64 @@
+"""`museum index build`, `museum similar`, `museum search` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from app.cli import main
+
+
+def test_build_and_similar_on_a_folder(tmp_path, met_records, capsys):
+    corpus = tmp_path / "photos"
+    corpus.mkdir()
+    for record in met_records[:5]:
+        shutil.copy(record.image_path, corpus / record.image_path.name)
+    (corpus / "readme.jpg").write_text("not an image")
+    index_dir = tmp_path / "index"
+    assert main(["index", "build", "--folder", str(corpus), "--index-dir", str(index_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "5 artworks indexed" in out and "1 skipped" in out
+    query = corpus / met_records[2].image_path.name
+    assert main(["similar", str(query), "-k", "3", "--json", "--index-dir", str(index_dir)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert len(result["results"]) == 3 and result["results"][0]["id"] == f"folder:{query.name}"
+    assert set(result["results"][0]) >= {"id", "title", "artist", "score", "image_path", "rank"}
+
+
+def test_similar_on_default_index_names_the_painting(met_image_path, capsys):
+    assert main(["similar", str(met_image_path), "-k", "2"]) == 0
+    assert "Irises — Vincent van Gogh" in capsys.readouterr().out
+
+
+def test_similar_rejects_a_non_image_with_nonzero_exit(tmp_path, capsys):
+    (tmp_path / "notes.jpg").write_text("hello")
+    assert main(["similar", str(tmp_path / "notes.jpg")]) == 2
+    assert "not an image" in capsys.readouterr().err
+
+
+def test_search_json_by_artist(capsys):
+    assert main(["search", "paintings by Rembrandt", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["method"] == "metadata" and result["results"]
+    assert all("Rembrandt" in r["artist"] for r in result["results"])
+
+
+def test_missing_corpus_and_index_are_clear(tmp_path, capsys):
+    assert main(["index", "build", "--folder", str(tmp_path / "absent"), "--index-dir", str(tmp_path / "i")]) == 2
+    assert "no such folder" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert main(["index", "build", "--folder", str(tmp_path / "empty"), "--index-dir", str(tmp_path / "i")]) == 2
+    assert "no images" in capsys.readouterr().err
+    assert main(["search", "monet", "--index-dir", str(tmp_path / "nothing")]) == 2
+    assert "museum index build" in capsys.readouterr().err
+    assert not (tmp_path / "i").exists()
+
+
+def test_encoder_mismatch_from_the_command_line(met_image_path, capsys):
+    from app.settings import Settings
+
+    default_index = str(Settings().resolved_index_dir())
+    assert main(["similar", str(met_image_path), "--encoder", "efficientnet-lite1", "--index-dir", default_index]) == 2
+    assert "was built with encoder 'efficientnet-lite0'" in capsys.readouterr().err
+    assert main(["similar", str(met_image_path), "--encoder", "efficientnet-lite1"]) == 2
+    assert "museum index build --encoder efficientnet-lite1" in capsys.readouterr().err

@@ -1,0 +1,104 @@
+"""Encoders: the offline EfficientNet-Lite default and the open_clip loading path."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from data.images import load_image
+from retrieval.embed import embed_paths
+from retrieval.encoders import EncoderError, load_encoder, load_model
+
+
+def test_lite0_embeds_normalised_float32(lite0, met_records):
+    images = [load_image(r.image_path) for r in met_records[:4]]
+    vectors = lite0.encode_images(images)
+    assert vectors.shape == (4, 1280) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    # The same painting twice is the same vector; different paintings are not.
+    again = lite0.encode_images(images[:1])
+    np.testing.assert_allclose(again[0], vectors[0], atol=1e-5)
+    assert float(vectors[0] @ vectors[1]) < 0.99
+
+
+def test_load_model_is_in_eval_mode():
+    model, preprocess = load_model("efficientnet-lite1")
+    assert not model.training
+    assert preprocess(load_image_like()).shape == (3, 240, 240)
+
+
+def load_image_like():
+    from PIL import Image
+
+    return Image.new("RGB", (300, 200), (120, 80, 40))
+
+
+def test_unknown_encoder_name_lists_choices():
+    with pytest.raises(EncoderError, match="efficientnet-lite0"):
+        load_encoder("resnet-9000")
+
+
+def test_pipeline_reports_bad_files_without_failing_the_batch(lite0, met_records, tmp_path):
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8\xff garbage")
+    paths = [met_records[0].image_path, tmp_path / "broken.jpg", met_records[1].image_path]
+    result = embed_paths(lite0, paths, batch_size=2)
+    assert result.ok == [0, 2] and list(result.failed) == [1]
+    assert "broken.jpg" in result.failed[1]
+    np.testing.assert_allclose(result.vectors, lite0.encode_images([load_image(p) for p in paths[::2]]), atol=1e-4)
+
+
+TINY_CLIP = {
+    "embed_dim": 32,
+    "vision_cfg": {"image_size": 32, "layers": 2, "width": 64, "patch_size": 8, "head_width": 32},
+    "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 64, "heads": 2, "layers": 2},
+}
+
+
+@pytest.fixture(scope="module")
+def tiny_clip_dir(tmp_path_factory):
+    """A random-init open_clip checkpoint folder in the layout open_clip saves (config + weights)."""
+    import open_clip
+
+    directory = tmp_path_factory.mktemp("tiny-clip")
+    torch.manual_seed(0)
+    model = open_clip.CLIP(**TINY_CLIP)
+    torch.save(model.state_dict(), directory / "open_clip_pytorch_model.bin")
+    (directory / "open_clip_config.json").write_text(json.dumps({
+        "model_cfg": TINY_CLIP,
+        "preprocess_cfg": {"mean": [0.48145466, 0.4578275, 0.40821073], "std": [0.26862954, 0.26130258, 0.27577711]},
+    }))
+    return directory, model
+
+
+def test_open_clip_local_checkpoint_loads_its_weights(tiny_clip_dir, met_records):
+    directory, reference = tiny_clip_dir
+    encoder = load_encoder(f"open_clip:{directory}")
+    assert encoder.dim == 32 and encoder.has_text and encoder.image_size == 32 and not encoder.model.training
+    image = load_image(met_records[0].image_path)
+    vector = encoder.encode_images([image])
+    with torch.no_grad():
+        expected = reference.eval().encode_image(encoder.preprocess(image)[None]).numpy()
+    np.testing.assert_allclose(vector[0], expected[0] / np.linalg.norm(expected[0]), atol=1e-5)
+    text = encoder.encode_text(["a painting of irises", "a portrait"])
+    assert text.shape == (2, 32)
+    np.testing.assert_allclose(np.linalg.norm(text, axis=1), 1.0, atol=1e-5)
+
+
+def test_open_clip_checkpoint_file_as_pretrained(tiny_clip_dir, tmp_path):
+    import open_clip
+
+    directory, _ = tiny_clip_dir
+    # A named architecture + a checkpoint file: register the tiny config under a name, as a user's config would be.
+    name = "tiny-test-clip"
+    (tmp_path / f"{name}.json").write_text(json.dumps(TINY_CLIP))
+    open_clip.add_model_config(str(tmp_path / f"{name}.json"))
+    encoder = load_encoder(f"open_clip:{name}:{directory / 'open_clip_pytorch_model.bin'}")
+    assert encoder.dim == 32
+
+
+def test_open_clip_without_weights_offline_says_how_to_provide_them():
+    with pytest.raises(EncoderError, match="open_clip:/path/to/dir"):
+        load_encoder("open_clip:ViT-B-32:laion2b_s34b_b79k")
