@@ -1,0 +1,59 @@
+"""`museum bench`: speed figures for the retrieval pipeline (and explanations when present)."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from app.cli import EXIT_OK, UserError, emit_json
+from app.commands.index_commands import corpus_of
+from app.settings import Settings
+from data.corpora import load_corpus
+from retrieval import bench
+from retrieval.encoders import load_encoder
+
+PARTS = ("build", "similar", "search", "incremental")
+
+
+def register(subparsers, common) -> None:
+    parser = subparsers.add_parser("bench", parents=[common], help="measure speed (figures printed, not asserted)")
+    parser.add_argument("part", nargs="?", default="all", choices=[*PARTS, "all"])
+    parser.add_argument("--best-artworks", metavar="PATH", help="benchmark on this Kaggle corpus (default: the Met corpus)")
+    parser.add_argument("--images", type=int, default=256, help="images for the throughput/latency figures")
+    parser.add_argument("--scale", default="100000,1000000", help="vector counts for the search figures")
+    parser.add_argument("--json", action="store_true")
+    parser.set_defaults(handler=bench_command)
+
+
+def bench_command(args, settings: Settings) -> int:
+    corpus, _ = corpus_of(args)
+    records = load_corpus(corpus.kind, corpus.root)
+    sample = random.Random(settings.seed).sample(records, min(args.images, len(records)))
+    paths = [Path(r.image_path) for r in sample]
+    encoder = load_encoder(settings.encoder)
+    parts = PARTS if args.part == "all" else (args.part,)
+    figures = {"encoder": encoder.name, "corpus": str(corpus.root or corpus.kind)}
+    for part in parts:
+        if part == "build":
+            figures["build"] = bench.bench_build_throughput(encoder, paths, settings.batch_size, settings.workers)
+        elif part == "similar":
+            figures["similar"] = bench.bench_similar_latency(encoder, settings.resolved_index_dir(), paths[:100])
+        elif part == "search":
+            try:
+                counts = [int(value) for value in args.scale.split(",")]
+            except ValueError:
+                raise UserError(f"--scale takes comma-separated counts, got {args.scale!r}") from None
+            figures["search"] = [bench.bench_search_scale(count, encoder.dim) for count in counts]
+        elif part == "incremental":
+            figures["incremental"] = bench.bench_incremental(lambda: load_corpus(corpus.kind, corpus.root), encoder, corpus)
+        _show(part, figures.get(part), args.json)
+    if args.json:
+        emit_json(figures)
+    return EXIT_OK
+
+
+def _show(part: str, value, as_json: bool) -> None:
+    if as_json:
+        return
+    for item in value if isinstance(value, list) else [value]:
+        print(f"{part}: {item}")
