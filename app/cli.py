@@ -87,4 +87,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the imported module's main, not this __main__ copy: otherwise `python -m app.cli` would hold two
+    # distinct UserError classes and show tracebacks instead of one-line errors.
+    from app.cli import main as entry
+
+    sys.exit(entry())

@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     approx_threshold: int = 100_000
     top_k: int = 10
     seed: int = 0
+    kiosk_idle_seconds: float = 180.0  # a kiosk session resets after this long without a visitor
     log_level: str = "WARNING"
 
     def resolved_index_dir(self) -> Path:

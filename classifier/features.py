@@ -26,7 +26,7 @@ from PIL import Image, ImageOps
 from torchvision import transforms
 
 from data.images import ImageError, load_image
-from retrieval.encoders import LITE_MEAN, LITE_STD, load_model
+from retrieval.encoders import LITE_MEAN, LITE_STD, LITE_RESOLUTION, load_encoder
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +57,11 @@ class StyleExtractor(torch.nn.Module):
 
     def __init__(self, config: FeatureConfig):
         super().__init__()
-        model, _ = load_model(config.encoder)
-        self.config = config
-        self.net = model.net
+        if config.encoder not in LITE_RESOLUTION:
+            raise ValueError(f"style features need an EfficientNet-Lite encoder, not {config.encoder}")
+        encoder = load_encoder(config.encoder)
+        self.config, self.version = config, encoder.version
+        self.net = encoder.model.net
         self._captured: list[torch.Tensor] = []
         for index in config.blocks:
             self.net._blocks[index].register_forward_hook(lambda _m, _i, out: self._captured.append(out))

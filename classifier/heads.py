@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-ARTIST_L2 = 3e-4
-GENRE_L2 = 3e-4
+ARTIST_L2 = 1e-3
+GENRE_L2 = 1e-3
 MAX_ITERATIONS = 300
 
 

@@ -67,3 +67,59 @@ def simulate_gallery_photo(image: Image.Image, seed: int) -> Image.Image:
 def photo_view(image: Image.Image, position: int) -> Image.Image:
     """The feature-extraction view: one fixed simulated photo per corpus position."""
     return simulate_gallery_photo(image, seed=10_000 + position)
+
+
+# --- the fix: find the painting in a photo -------------------------------------------
+
+DETECT_SIZE = 160
+UNIFORM_RING_SPREAD = 18.0  # a wall or frame is near-uniform; a painting's edge usually is not
+MIN_MARGIN = 0.02  # a frame or wall shows on all four sides of a gallery photo
+
+
+def _inner_box(pixels: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(top, bottom, left, right) inside a uniform border that surrounds the image, else None."""
+    height, width = pixels.shape[:2]
+    ring = np.concatenate([pixels[:2].reshape(-1, 3), pixels[-2:].reshape(-1, 3),
+                           pixels[:, :2].reshape(-1, 3), pixels[:, -2:].reshape(-1, 3)])
+    background = np.median(ring, axis=0)
+    spread = np.median(np.abs(ring - background).max(axis=1))
+    if spread > UNIFORM_RING_SPREAD:
+        return None
+    differs = np.abs(pixels - background).max(axis=2) > max(35.0, 4 * spread)
+    rows, cols = np.flatnonzero(differs.mean(axis=1) > 0.5), np.flatnonzero(differs.mean(axis=0) > 0.5)
+    if len(rows) < 2 or len(cols) < 2:
+        return None
+    top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    margins = (top / height, 1 - bottom / height, left / width, 1 - right / width)
+    area = (bottom - top) * (right - left) / (height * width)
+    return (top, bottom, left, right) if min(margins) >= MIN_MARGIN and 0.15 <= area else None
+
+
+def find_painting(image: Image.Image) -> Image.Image:
+    """Crop a photographed painting out of its wall and frame (two uniform borders); an
+    image without such a border, like a clean reproduction, is returned unchanged."""
+    scale = DETECT_SIZE / max(image.size)
+    small = np.asarray(image.resize((max(8, round(image.width * scale)), max(8, round(image.height * scale))),
+                                    Image.BILINEAR), dtype=float)
+    top, left, bottom, right = 0, 0, small.shape[0], small.shape[1]
+    for _ in range(2):  # wall, then frame
+        box = _inner_box(small[top:bottom, left:right])
+        if box is None:
+            break
+        top, bottom, left, right = top + box[0], top + box[1], left + box[2], left + box[3]
+    if (top, left, bottom, right) == (0, 0, small.shape[0], small.shape[1]):
+        return image
+    # A small inset drops what is left of the frame's edge after rotation and keystone.
+    inset_y, inset_x = 0.02 * (bottom - top), 0.02 * (right - left)
+    return image.crop((round((left + inset_x) / scale), round((top + inset_y) / scale),
+                       round((right - inset_x) / scale), round((bottom - inset_y) / scale)))
+
+
+def found_view(image: Image.Image, _position: int) -> Image.Image:
+    """What `predict` sees: the painting found in the image."""
+    return find_painting(image)
+
+
+def photo_found_view(image: Image.Image, position: int) -> Image.Image:
+    """What `predict` sees of a simulated gallery photo."""
+    return find_painting(photo_view(image, position))

@@ -45,7 +45,8 @@ def bench_command(args, settings: Settings) -> int:
                 raise UserError(f"--scale takes comma-separated counts, got {args.scale!r}") from None
             figures["search"] = [bench.bench_search_scale(count, encoder.dim) for count in counts]
         elif part == "incremental":
-            figures["incremental"] = bench.bench_incremental(lambda: load_corpus(corpus.kind, corpus.root), encoder, corpus)
+            figures["incremental"] = bench.bench_incremental(
+                lambda: load_corpus(corpus.kind, corpus.root), encoder, corpus, settings.index_dir)
         _show(part, figures.get(part), args.json)
     if args.json:
         emit_json(figures)

@@ -1,0 +1,25 @@
+"""Hugging Face Space entry point (README front matter `app_file: app.py`).
+
+The museum assistant's chat app with no set-up: default Settings, i.e. the embedded Met corpus, the
+committed index in index/ and the classifier heads shipped in classifier/weights/. The Space sets
+GRADIO_SERVER_NAME/GRADIO_SERVER_PORT, which launch() honours.
+"""
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # everything ships with the Space; never download at run time
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from app.cli import configure_logging  # noqa: E402  (after the environment above)
+from app.resources import Resources  # noqa: E402
+from app.settings import Settings  # noqa: E402
+from app.ui import build_demo, launch  # noqa: E402
+
+settings = Settings()
+resources = Resources.from_settings(settings)  # models load lazily; warmed below before serving
+demo = build_demo(resources)
+
+if __name__ == "__main__":
+    configure_logging(settings.log_level)
+    resources.warm()
+    launch(demo)

@@ -1,0 +1,165 @@
+"""Sentences from knowledge-base entries. Every fact printed here is a field of the entry;
+a missing field yields "I don't know that" plus what the entry does hold."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from data.knowledge import ArtistEntry, LifeEvent, age_at_death
+
+
+def when(event: LifeEvent) -> str | None:
+    """ "30 March 1853", "1853", "about 1267", or None."""
+    if event.year is None:
+        return None
+    if event.date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", event.date) and not event.approximate:
+        day = date.fromisoformat(event.date)
+        return f"{day.day} {day:%B} {day.year}"
+    return f"about {event.year}" if event.approximate else str(event.year)
+
+
+def _on(event: LifeEvent) -> str:
+    """ "on 30 March 1853" or "in 1853" / "in about 1267"."""
+    exact_day = event.date is not None and not event.approximate
+    return f"{'on' if exact_day else 'in'} {when(event)}"
+
+
+def lifespan(entry: ArtistEntry) -> str:
+    """ "1853–1890", "born 1881", "c. 1267–1337", or ""."""
+    mark = lambda e: f"c. {e.year}" if e.approximate else str(e.year)
+    if entry.born.year and entry.died.year:
+        return f"{mark(entry.born)}–{mark(entry.died)}"
+    if entry.born.year:
+        return f"born {mark(entry.born)}"
+    if entry.died.year:
+        return f"died {mark(entry.died)}"
+    return ""
+
+
+def headline(entry: ArtistEntry) -> str:
+    """ "**Vincent van Gogh** (1853–1890), Dutch, Post-Impressionism"."""
+    parts = [f"**{entry.name}**" + (f" ({lifespan(entry)})" if lifespan(entry) else "")]
+    if entry.nationality:
+        parts.append(entry.nationality)
+    if entry.movements:
+        parts.append(", ".join(entry.movements))
+    return ", ".join(parts)
+
+
+def _listing(items) -> str:
+    items = [f"*{item}*" for item in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def fact(entry: ArtistEntry, name: str) -> str | None:
+    """The answer to one fact question (see app.intents.FACTS), or None when the entry lacks it."""
+    who, he = entry.name, entry.pronoun()
+    if name == "born" and entry.born.year:
+        place = f" in {entry.born.place}" if entry.born.place else ""
+        return f"{who} was born {_on(entry.born)}{place}."
+    if name == "died" and entry.died.year:
+        place = f" in {entry.died.place}" if entry.died.place else ""
+        return f"{who} died {_on(entry.died)}{place}."
+    if name == "age" and (age := age_at_death(entry)) is not None:
+        years, exact = age
+        span = f"{lifespan(entry)}"
+        if exact:
+            return f"{who} died at the age of {years} ({span})."
+        return f"{who} died at about {years} ({span}; the exact dates are not in my notes)."
+    if name == "birthplace" and entry.born.place:
+        nationality = f"; {he} was {entry.nationality}" if entry.nationality else ""
+        return f"{who} was born in {entry.born.place}{nationality}."
+    if name == "deathplace" and entry.died.place:
+        return f"{who} died in {entry.died.place}."
+    if name == "nationality" and entry.nationality:
+        return f"{who} was {entry.nationality}" + (f", born in {entry.born.place}." if entry.born.place else ".")
+    if name == "movement" and entry.movements:
+        return f"{who} is counted in {_listing(entry.movements).replace('*', '')}."
+    if name == "works" and entry.notable_works:
+        return f"Well-known works by {who}: {_listing(entry.notable_works)}."
+    if name == "about":
+        return about(entry)
+    return None
+
+
+def about(entry: ArtistEntry) -> str:
+    lines = [headline(entry) + "."]
+    if entry.bio:
+        lines.append(entry.bio)
+    if entry.notable_works:
+        lines.append(f"Well-known works: {_listing(entry.notable_works)}.")
+    if note := kaggle_note(entry, long=not entry.bio):
+        lines.append(note)
+    return "\n\n".join(lines)
+
+
+def kaggle_note(entry: ArtistEntry, long: bool = False) -> str | None:
+    """The Kaggle artists.csv's say about the artist, attributed to it."""
+    external = entry.external or {}
+    if not external:
+        return None
+    fields = [external[k] for k in ("years", "nationality") if external.get(k)]
+    if external.get("genres"):
+        fields.append(", ".join(external["genres"]))
+    text = external.get("bio") or ""
+    if text and not long:
+        text = " ".join(re.split(r"(?<=[a-z)][.!?])\s+(?=[A-Z])", text)[:2])  # not after "O.S." or "c."
+    summary = "; ".join(fields)
+    body = " ".join(part for part in (f"{summary}." if summary else "", text) if part)
+    return f"From {external['source']}: {body}" if body else None
+
+
+def what_i_know(entry: ArtistEntry) -> str:
+    """One sentence of everything the entry holds, for "I don't know that" replies."""
+    known = [f"{entry.name}" + (f" ({lifespan(entry)})" if lifespan(entry) else "")]
+    if entry.nationality:
+        known.append(f"{entry.nationality}")
+    if entry.born.place:
+        known.append(f"born in {entry.born.place}")
+    if entry.movements:
+        known.append(", ".join(entry.movements))
+    if entry.notable_works:
+        known.append(f"known for {_listing(entry.notable_works[:3])}")
+    if len(known) == 1 and not lifespan(entry):
+        return f"I have only the name {entry.name} in my notes."
+    return "What I do know: " + "; ".join(known) + "."
+
+
+_UNKNOWN_FACT = {"born": "when {name} was born", "died": "when {name} died", "age": "how old {name} was at death",
+                 "birthplace": "where {name} was born", "deathplace": "where {name} died",
+                 "nationality": "{name}'s nationality", "movement": "which movement {name} belongs to",
+                 "works": "which works of {name} are best known", "about": "much about {name}"}
+
+
+def dont_know(entry: ArtistEntry, fact: str | None = None) -> str:
+    """ "I don't know when X was born. What I do know: ..." (or "I don't know that." for any other question)."""
+    topic = _UNKNOWN_FACT.get(fact, "that").format(name=entry.name)
+    return f"I don't know {topic}. {what_i_know(entry)}"
+
+
+def card(entry: ArtistEntry) -> dict:
+    """The artist card the UI shows: dates, nationality, movements, works, short bio."""
+    return {"name": entry.name, "full_name": entry.full_name, "lifespan": lifespan(entry),
+            "born": when(entry.born), "born_place": entry.born.place, "died": when(entry.died),
+            "died_place": entry.died.place, "nationality": entry.nationality, "movements": list(entry.movements),
+            "notable_works": list(entry.notable_works), "bio": entry.bio, "kaggle": kaggle_note(entry)}
+
+
+def compare(first: ArtistEntry, second: ArtistEntry) -> str:
+    """A side-by-side markdown table; "—" where the knowledge base has nothing."""
+    rows = [("Lived", lifespan), ("Nationality", lambda e: e.nationality),
+            ("Born in", lambda e: e.born.place), ("Movements", lambda e: ", ".join(e.movements)),
+            ("Known for", lambda e: ", ".join(e.notable_works[:3]))]
+    table = [f"| | {first.name} | {second.name} |", "|---|---|---|"]
+    table += [f"| {label} | {get(first) or '—'} | {get(second) or '—'} |" for label, get in rows]
+    lines = ["\n".join(table)]
+    if first.born.year and second.born.year and first.born.year != second.born.year:
+        older, younger = sorted((first, second), key=lambda e: e.born.year)
+        gap = younger.born.year - older.born.year
+        about = "about " if older.born.approximate or younger.born.approximate else ""
+        lines.append(f"{older.name} was born {about}{gap} year{'s' if gap != 1 else ''} before {younger.name}.")
+    shared = sorted(set(first.movements) & set(second.movements))
+    if shared:
+        lines.append(f"Both are counted in {', '.join(shared)}.")
+    return "\n\n".join(lines)

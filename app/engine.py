@@ -1,0 +1,258 @@
+"""The conversation engine: (session state, message) -> (new state, reply). The single brain
+behind `museum ask`, `museum chat` and the Gradio app.
+
+State is immutable; every turn returns a new one. Facts come only from the knowledge base
+or the corpus metadata, and a question they cannot answer gets "I don't know that".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+
+from app import answers, collection, paintings
+from app.intents import FACTS, Intent, classify, clean
+from app.resources import Resources
+from app.turns import FOLLOW_UPS, GALLERY_SIZE, Message, Reply, SessionState, say
+from data.images import ImageError
+from data.knowledge import ArtistEntry
+
+log = logging.getLogger(__name__)
+
+_THIS_PAINTING = re.compile(r"\b(this|that|the) (painting|picture|image|artwork|one|photo)\b|\bthis\b", re.I)
+_REFERS_TO_ARTIST = re.compile(r"\b(he|she|they|him|her|his|hers|them|their|painter|artist)\b", re.I)
+_NOT_NAMES = {"him", "her", "them", "he", "she", "they", "this", "that", "the", "it", "his", "their", "me", "you"}
+_UNKNOWN_NAME = re.compile(r"\b(?:about|who (?:was|is)|by|painter|artist)\s+([A-Z][\w'.-]+(?:\s+[A-Z][\w'.-]+){0,3})")
+
+
+def respond(resources: Resources, state: SessionState, message: Message) -> tuple[SessionState, Reply]:
+    text = clean(message.text)
+    state = dataclasses.replace(state, turns=state.turns + 1)
+    if message.image is not None:
+        state, reply = _new_image(resources, state, message.image)
+        intent = classify(text, resources.embed_sentences, resources.intent_bank) if text else None
+        # The identify reply already shows the similar paintings; other questions get their own answer below it.
+        if intent and intent.name not in ("identify", "similar", "greet", "thanks", "fallback", "empty", "help"):
+            state, more = _answer(resources, state, text, intent)
+            reply = _merge(reply, more)
+        return state, reply
+    intent = classify(text, resources.embed_sentences, resources.intent_bank)
+    state, reply = _answer(resources, state, text, intent)
+    reply.data.setdefault("intent", intent.name)
+    reply.data.setdefault("intent_method", intent.method)
+    log.debug("turn %d: %r -> %s (%s)", state.turns, text, intent.name, intent.method)
+    return dataclasses.replace(state, last_intent=intent.name), reply
+
+
+def _merge(first: Reply, second: Reply) -> Reply:
+    return dataclasses.replace(first, text=f"{first.text}\n\n{second.text}", artist=second.artist or first.artist,
+                               images=second.images or first.images, captions=second.captions or first.captions,
+                               data={**first.data, "follow_up": second.data}, overlay=second.overlay)
+
+
+# --- images -----------------------------------------------------------------------------
+
+def _new_image(resources: Resources, state: SessionState, source) -> tuple[SessionState, Reply]:
+    try:
+        seen = paintings.open_image(source)
+    except (ImageError, OSError) as error:
+        reason = paintings.friendly(error) if isinstance(error, ImageError) else "the file cannot be read"
+        return state, Reply(f"I couldn't use that picture: {reason}. Please try a JPEG or PNG photo of a painting.",
+                            artist=state.focus_artist, data={"intent": "bad_image", "error": reason},
+                            suggestions=["Help"])
+    vector = paintings.embed(resources, seen.image)
+    hits = [paintings.hit_json(h) for h in paintings.neighbours(resources, vector, GALLERY_SIZE + 1)]
+    match = hits[0] if hits and hits[0]["score"] >= paintings.CATALOGUE_MATCH else None
+    prediction = paintings.predict(resources, seen.image)
+    focus = _artist_from(resources, match, prediction)
+    state = SessionState(focus_artist=focus.name if focus else None, image_artist=focus.name if focus else None,
+                         image_key=seen.key, image=seen.image,
+                         image_vector=vector, prediction=prediction, match=match, neighbours=tuple(hits),
+                         turns=state.turns, last_intent="identify")
+    return state, _identify(resources, state)
+
+
+def _artist_from(resources: Resources, match: dict | None, prediction: dict | None) -> ArtistEntry | None:
+    """The catalogue record's artist when the image is a known painting, else the classifier's (if known)."""
+    kb = resources.kb
+    if kb is None:
+        return None
+    if match and match.get("artist") and (entry := kb.find(match["artist"])):
+        return entry
+    if prediction and prediction.get("known") and prediction.get("artist"):
+        return kb.find(prediction["artist"])
+    return None
+
+
+def _identify(resources: Resources, state: SessionState) -> Reply:
+    if state.image is None:
+        return Reply("Show me a painting first: upload a photo (or give `@path/to/image.jpg` in a script) "
+                     "and I'll tell you who painted it.", suggestions=["Help"])
+    lines = []
+    if state.match:
+        m = state.match
+        date = f" ({m['date']})" if m.get("date") else ""
+        lines.append(f"This is *{m['title']}*{date} by {m['artist'] or 'an unidentified artist'}, "
+                     f"in the collection (image match {m['score']:.2f}).")
+    if state.prediction:
+        lines.append(paintings.prediction_sentence(state.prediction))
+        predicted = state.prediction.get("artist")
+        if state.match and predicted and state.focus_artist and predicted != state.focus_artist:
+            lines.append("The collection record outweighs my style guess here.")
+    else:
+        lines.append("I can't judge the painter by style right now: the style classifier is not available.")
+    entry = _entry(resources, state.focus_artist)
+    if entry is not None:
+        lines.append(answers.headline(entry) + ".")
+    gallery = [h for h in state.neighbours if not state.match or h["row"] != state.match["row"]][:GALLERY_SIZE]
+    if gallery:
+        lines.append("Below are the paintings in the collection that look most alike.")
+    return Reply("\n\n".join(lines), artist=state.focus_artist, images=[h["image_path"] for h in gallery],
+                 captions=[paintings.caption(h) for h in gallery],
+                 data={"intent": "identify", "prediction": state.prediction, "match": state.match,
+                       "classifier_problem": None if state.prediction else resources.problems.get("classifier"),
+                       "artist_card": answers.card(entry) if entry else None, "results": gallery},
+                 suggestions=FOLLOW_UPS if entry else ["Show similar", "Why?"])
+
+
+# --- text turns --------------------------------------------------------------------------
+
+def _entry(resources: Resources, name: str | None) -> ArtistEntry | None:
+    kb = resources.kb
+    return kb.find(name) if kb is not None and name else None
+
+
+def _answer(resources: Resources, state: SessionState, text: str, intent: Intent) -> tuple[SessionState, Reply]:
+    kb = resources.kb
+    named = kb.mentions(text) if kb is not None else []
+    if named and intent.name != "compare":
+        state = dataclasses.replace(state, focus_artist=named[0].name)  # a named artist becomes the focus
+    name = intent.name
+    if not named and name in FACTS and (unknown := _unknown_name(text)):
+        return state, _not_known(resources, state, unknown)
+    target = named[0] if named else _entry(resources, state.focus_artist)
+    if name == "empty":
+        return state, say(state, "Ask me about a painting or an artist — or show me a painting.", ["Help"])
+    if name == "greet":
+        return state, say(state, "Hello! Show me a painting and ask who painted it, or ask about any of the "
+                          f"{len(kb) if kb else 0} artists I know.", ["Help"])
+    if name == "thanks":
+        return state, say(state, "You're welcome! Anything else about this painting or artist?", FOLLOW_UPS)
+    if name == "help":
+        return state, _help(resources, state)
+    if name == "identify" and not named and kb is not None and (work := kb.work_named(text)):
+        entry, title = work
+        state = dataclasses.replace(state, focus_artist=entry.name)
+        return state, Reply(f"*{title}* is by {answers.headline(entry)}.", artist=entry.name,
+                            data={"work": title, "artist_card": answers.card(entry)}, suggestions=FOLLOW_UPS)
+    if name == "identify" and not named:
+        return state, _identify(resources, state)
+    if name == "similar":
+        moved_on = state.focus_artist != state.image_artist  # an artist was named since the image came
+        by_artist = named or state.image is None or (moved_on and not _THIS_PAINTING.search(text))
+        return state, collection.similar(resources, state, target if by_artist else None)
+    if name == "explain":
+        return state, _explain(resources, state)
+    if name == "compare":
+        return state, _compare(resources, state, named)
+    if name == "search":
+        return state, collection.search(resources, state, text, named)
+    about_the_image = state.focus_artist is None or _THIS_PAINTING.search(text)
+    if name == "movement" and not named and state.prediction and about_the_image:
+        return state, _style_of_image(resources, state)
+    if name in FACTS or name == "identify":
+        return state, _fact(resources, state, text, target, "about" if name == "identify" else name)
+    return state, _fallback(resources, state, text, target if named or _REFERS_TO_ARTIST.search(text) else None)
+
+
+def _fact(resources, state, text, entry: ArtistEntry | None, fact: str) -> Reply:
+    if entry is None and fact == "about" and state.image is not None:
+        return _identify(resources, state)  # "who's the artist?" about the painting in focus
+    if entry is None:
+        return _no_artist(resources, state, text)
+    answer = answers.fact(entry, fact) or answers.dont_know(entry, fact)
+    return Reply(answer, artist=entry.name, data={"fact": fact, "artist_card": answers.card(entry)},
+                 suggestions=["Show similar", "Famous works?", "Where was the artist born?"])
+
+
+def _no_artist(resources: Resources, state: SessionState, text: str) -> Reply:
+    """No artist in focus: say why, and name the unknown person if the visitor named one."""
+    if unknown := _unknown_name(text):
+        return _not_known(resources, state, unknown)
+    if state.image is not None:
+        return say(state, "I don't know who painted this one, so I can't answer that about the painter. "
+                   "Ask me for similar paintings, or name an artist.", ["Show similar", "Why?"])
+    return say(state, "Which artist do you mean? Show me a painting or name a painter (e.g. \"When was "
+               "Monet born?\").", ["Help"])
+
+
+def _unknown_name(text: str) -> str | None:
+    """A capitalised name after "about"/"who was"/"by" that is no artist of the knowledge base."""
+    match = _UNKNOWN_NAME.search(text)
+    return match[1] if match and match[1].lower() not in _NOT_NAMES else None
+
+
+def _not_known(resources: Resources, state: SessionState, name: str) -> Reply:
+    kb = resources.kb
+    examples = ", ".join(kb.names()[:3]) if kb else "none yet"
+    return say(state, f"I don't know an artist called {name}, so I won't guess. I can tell you about "
+               f"{len(kb) if kb else 0} painters, for example {examples}.", ["Help"], unknown_artist=name)
+
+
+def _style_of_image(resources: Resources, state: SessionState) -> Reply:
+    genres = state.prediction.get("genres") or []
+    if not genres:
+        return say(state, "My classifier gave no movement for this painting.", FOLLOW_UPS)
+    listing = ", ".join(f"{g['genre']} ({paintings.percent(g['probability'])})" for g in genres)
+    return say(state, f"By its look, this painting's style is closest to {listing}.", FOLLOW_UPS,
+               genres=genres)
+
+
+def _explain(resources: Resources, state: SessionState) -> Reply:
+    if state.image is None:
+        return say(state, "I haven't made a guess yet: show me a painting and ask who painted it.", ["Help"])
+    result = paintings.explain(resources, state.image, state.prediction) if state.prediction else None
+    text, overlay = result or (paintings.why_sentence(state.prediction, state.match, list(state.neighbours)), None)
+    if result and state.match:  # the answer came from the catalogue record; the heatmap explains the style guess
+        text = f"{paintings.why_sentence(None, state.match, [])}\n\nMy style classifier on its own: {text}"
+    return Reply(text, artist=state.focus_artist, overlay=overlay,
+                 data={"intent": "explain", "prediction": state.prediction, "match": state.match,
+                       "explanation": "classifier" if result else "summary"},
+                 suggestions=["Who is this artist?", "Show similar"])
+
+
+def _compare(resources: Resources, state: SessionState, named: list[ArtistEntry]) -> Reply:
+    focus = _entry(resources, state.focus_artist)
+    pair = named[:2] if len(named) >= 2 else ([focus, named[0]] if named and focus and focus.name != named[0].name
+                                              else [])
+    if len(pair) < 2:
+        return say(state, "Name two artists to compare, e.g. \"compare Monet and Manet\".", ["Help"])
+    return Reply(answers.compare(*pair), artist=state.focus_artist,
+                 data={"compare": [answers.card(e) for e in pair]}, suggestions=FOLLOW_UPS)
+
+
+def _help(resources: Resources, state: SessionState) -> Reply:
+    lines = ["I can:",
+             "- **identify** a painting: show me a photo and ask \"who painted this?\"",
+             "- tell you about an **artist**: born, died, age, nationality, where from, movement, famous works",
+             "- find **similar** paintings: \"show me more like this\"",
+             "- **search** the collection: \"paintings by Rembrandt\", \"impressionist\", \"paintings from the 1880s\"",
+             "- **explain** my guess: \"why?\"",
+             "- **compare** two artists: \"compare Monet and Manet\""]
+    if resources.problems:
+        lines.append("Not available right now: " + "; ".join(f"{p} ({r})" for p, r in resources.problems.items()))
+    return say(state, "\n".join(lines), FOLLOW_UPS if state.image is not None else [])
+
+
+def _fallback(resources: Resources, state: SessionState, text: str, entry: ArtistEntry | None) -> Reply:
+    if not re.search(r"[A-Za-z]{2}", text):
+        return say(state, "Sorry, I only understand questions in English for now. Try \"Who painted this?\" "
+                   "or \"Tell me about Van Gogh\".", ["Help"])
+    if entry is not None:
+        return Reply(answers.dont_know(entry), artist=entry.name,
+                     data={"artist_card": answers.card(entry)},
+                     suggestions=["Tell me about the artist", "Show similar"])
+    return say(state, "I'm not sure what you mean. You can show me a painting, ask about an artist "
+               "(\"when was Rembrandt born?\"), ask for similar paintings or search the collection "
+               "(\"paintings from the 1880s\"). Type \"help\" for more.", ["Help"])

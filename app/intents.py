@@ -1,0 +1,106 @@
+"""What a message asks for: rules where the wording is unambiguous, MiniLM similarity to example
+phrasings for the rest, and "fallback" when neither is confident."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+MAX_CHARS = 500  # longer messages are cut: nobody asks a painting question in 10,000 characters
+MIN_SIMILARITY = 0.55  # below this cosine the nearest example is a guess, and a guess is worse than asking
+
+# Fact intents answer from one knowledge-base field each.
+FACTS = ("born", "died", "age", "birthplace", "deathplace", "nationality", "movement", "works", "about")
+
+# Checked in order: the first rule that matches decides ("where was he born" before "born").
+RULES: list[tuple[str, re.Pattern]] = [(name, re.compile(pattern, re.I)) for name, pattern in [
+    ("greet", r"^\W*(hi|hello|hey|hiya|good (morning|afternoon|evening)|bonjour|hola|hallo|ciao)\b\W*$"),
+    ("thanks", r"^\W*(thanks?|thank you|cheers)\b[\w\s,!.]{0,30}$|^\W*(ok(ay)?|nice|great|cool|wow)\W*$"),
+    ("help", r"^\W*(help|\?+)\W*$|\bwhat can (you|i)\b|\bhow does (this|it) work\b|\bwhat do you do\b"
+             r"|\bwhat do you know\W*$"),
+    ("explain", r"^\W*why\b|\bwhat made you\b|\bhow (do|did|can) you (know|tell)\b|\bexplain\b|\bwhy do you think\b"
+                r"|\byour reason|\bwhat makes you\b"),
+    ("compare", r"\bcompare\b|\bdifference between\b|\bversus\b|\bvs\.?\b|\b(older|younger) than\b"),
+    ("similar", r"\bsimilar\b|\bmore like (this|that|it)\b|\blooks? like (this|that|it)\b|\bresembl"
+                r"|\blike this one\b|\bmore of (this|these)\b"),
+    ("age", r"\bhow old\b|\bage\b|\bhow long did \w+ live\b"),
+    ("deathplace", r"\bwhere did \w+ die\b|\bwhere .*\b(died|buried)\b|\bplace of death\b"),
+    ("birthplace", r"\bwhere\b.*\b(born|from)\b|\bbirth ?place\b|\bhome ?town\b|\bcome from\b|\bplace of birth\b"),
+    ("born", r"\bborn\b|\bbirth(day|date)?\b"),
+    ("died", r"\b(die|died|death|pass(ed)? away)\b"),
+    ("nationality", r"\bnationality\b|\b(what|which) (country|nation)\b"),
+    ("identify", r"\bwho (painted|made|created|did|drew|is behind) (this|it|that|the painting)\b|\bwhose\b"
+                 r"|\bwho(se| is|'s) the (artist|painter)\b|\bwhat (painting|picture|artwork) is (this|that|it)\b"
+                 r"|\b(identify|recogni[sz]e)\b"),
+    ("movement", r"\b(movement|style|school|genre|period)\b"),
+    ("works", r"\bfamous\b|\bknown for\b|\b(notable|best known|best|major) (works|paintings)\b|\bmasterpieces?\b"
+              r"|\bwhat did \w+ paint\b"),
+    ("search", r"\b(show|find|search|list|any|have you got|do you have)\b.*\b(paintings?|works?|pictures?|portraits?"
+               r"|landscapes?|still lifes?|art)\b|\b(paintings?|works?|pictures?) (by|from|of)\b"
+               r"|\b1[0-9]{2}0s\b|\b\d{1,2}(st|nd|rd|th)[ -]century\b"),
+    ("about", r"\bwhen did .+ live\b|\btell me (more )?about\b|\bwho (was|is)\b|\bbiography\b|\bbio\b|\bmore about\b"),
+]]
+
+EXAMPLES: dict[str, list[str]] = {
+    "greet": ["hello", "hi there", "good morning", "hey, nice to meet you"],
+    "thanks": ["thank you", "thanks a lot", "that was helpful", "great, thanks"],
+    "help": ["what can you do?", "how do I use this?", "what can I ask you?", "what are you?"],
+    "identify": ["who painted this?", "who is the artist of this painting?", "who made this picture?",
+                 "do you recognise this painting?", "what is this artwork?", "which painter did this one?"],
+    "born": ["when was he born?", "what year was she born?", "his date of birth", "in which year was the artist born?"],
+    "died": ["when did he die?", "what year did she die?", "when did the artist pass away?", "is he still alive?"],
+    "age": ["how old was he when he died?", "at what age did she die?", "how long did the painter live?"],
+    "birthplace": ["where was he born?", "where is she from?", "which city did the artist come from?"],
+    "deathplace": ["where did he die?", "in which city did she die?"],
+    "nationality": ["what nationality was he?", "which country was the painter from?", "was she French?"],
+    "movement": ["what style is this?", "which art movement did he belong to?", "what kind of art is this?",
+                 "is this impressionism?"],
+    "works": ["what are his most famous paintings?", "what is she known for?", "name some of his works",
+              "which paintings made him famous?"],
+    "about": ["tell me about this artist", "who was he?", "tell me more about her",
+              "what do you know about the painter?"],
+    "similar": ["show me more like this", "find paintings that look like this one", "anything similar?",
+                "other paintings in the same style"],
+    "search": ["show me paintings by Monet", "impressionist landscapes", "paintings from the 1880s",
+               "do you have any portraits?", "find still lifes", "works from the 17th century"],
+    "explain": ["why?", "what made you think so?", "how do you know?", "why do you say that?",
+                "what makes you sure?"],
+    "compare": ["compare Monet and Manet", "what is the difference between these two painters?",
+                "who was older, Picasso or Matisse?"],
+}
+
+
+@dataclass(frozen=True)
+class Intent:
+    name: str
+    method: str  # "rule", "meaning" (MiniLM), "empty" or "none"
+    score: float = 1.0
+
+
+def clean(text: str | None) -> str:
+    """One line, at most MAX_CHARS characters, control characters removed."""
+    text = "".join(ch if ch.isprintable() else " " for ch in (text or ""))
+    return " ".join(text.split())[:MAX_CHARS]
+
+
+def by_rules(text: str) -> str | None:
+    return next((name for name, pattern in RULES if pattern.search(text)), None)
+
+
+def classify(text: str, embed=None, bank=None) -> Intent:
+    """The intent of a cleaned message. `embed(list[str]) -> vectors` and `bank` (IntentBank) add meaning."""
+    if not text:
+        return Intent("empty", "empty")
+    rule = by_rules(text)
+    if rule is not None:
+        return Intent(rule, "rule")
+    if embed is not None and bank is not None and re.search(r"[A-Za-z]", text):
+        vector = embed([text])
+        if vector is not None:
+            scores = bank.matrix @ vector[0]
+            best = int(np.argmax(scores))
+            if scores[best] >= MIN_SIMILARITY:
+                return Intent(bank.labels[best], "meaning", float(scores[best]))
+    return Intent("fallback", "none")

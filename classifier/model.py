@@ -1,0 +1,112 @@
+"""The trained heads as one bundle: pure numpy from style features to answers,
+saved as a small float16 .npz with a manifest naming the encoder and data."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from classifier.calibration import calibrated
+from classifier.features import FeatureConfig
+from classifier.heads import LinearHead, Standardizer, sigmoid
+from classifier.unknown import DistanceModel, UnknownRule
+from data.files import atomic_write_bytes, atomic_write_json
+
+HEADS_FILE, MANIFEST_FILE, SETTINGS_FILE = "heads.npz", "manifest.json", "settings.json"
+
+
+class HeadsError(RuntimeError):
+    """Missing or mismatched trained heads; the message names the command that fixes it."""
+
+
+@dataclass
+class Outputs:
+    probabilities: np.ndarray  # [N, A] calibrated artist probabilities
+    genre_probabilities: np.ndarray  # [N, G]
+    known: np.ndarray  # [N] bool
+    known_score: np.ndarray  # [N]
+
+
+@dataclass
+class HeadBundle:
+    artists: list[str]
+    genres: list[str]
+    feature_config: FeatureConfig
+    standardizer: Standardizer
+    artist_head: LinearHead
+    genre_head: LinearHead
+    temperature: float
+    distance: DistanceModel
+    rule: UnknownRule
+
+    def logits(self, styles: np.ndarray) -> np.ndarray:
+        return self.artist_head(self.standardizer(styles))
+
+    def __call__(self, styles: np.ndarray) -> Outputs:
+        standard = self.standardizer(styles)
+        probabilities = calibrated(self.artist_head(standard), self.temperature)
+        distance_score = self.distance.score(standard)
+        top = probabilities.max(axis=1)
+        return Outputs(probabilities, sigmoid(self.genre_head(standard)),
+                       self.rule.known(top, distance_score), self.rule.score(top, distance_score))
+
+    # --- persistence -------------------------------------------------------------
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        half = lambda a: np.asarray(a, dtype=np.float16)
+        return {
+            "mean": np.asarray(self.standardizer.mean, np.float32), "scale": np.asarray(self.standardizer.scale, np.float32),
+            "artist_weight": half(self.artist_head.weight), "artist_bias": np.asarray(self.artist_head.bias, np.float32),
+            "genre_weight": half(self.genre_head.weight), "genre_bias": np.asarray(self.genre_head.bias, np.float32),
+            "projection": half(self.distance.projection), "centroids": np.asarray(self.distance.means, np.float32),
+            "rule_centre": self.rule.centre, "rule_spread": self.rule.spread,
+        }
+
+    def description(self) -> dict:
+        return {"artists": self.artists, "genres": self.genres, "features": self.feature_config.to_json(),
+                "temperature": self.temperature,
+                "unknown_rule": {"method": self.rule.method, "threshold": self.rule.threshold}}
+
+
+def save_bundle(bundle: HeadBundle, directory: Path, manifest: dict, settings: dict) -> None:
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **bundle.arrays())
+    directory.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(directory / HEADS_FILE, buffer.getvalue())
+    atomic_write_json(directory / SETTINGS_FILE, settings)
+    atomic_write_json(directory / MANIFEST_FILE, {**manifest, **bundle.description()})
+
+
+def read_manifest(directory: Path) -> dict:
+    path = directory / MANIFEST_FILE
+    if not path.is_file() or not (directory / HEADS_FILE).is_file():
+        raise HeadsError(f"no trained classifier heads in {directory}: "
+                         "run `museum train --best-artworks PATH` (or pass --heads-dir)")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def load_bundle(directory: Path, encoder: str) -> tuple[HeadBundle, dict]:
+    """The bundle in `directory`, refusing heads trained on another encoder's features."""
+    manifest = read_manifest(directory)
+    if manifest["encoder"] != encoder:
+        raise HeadsError(f"the heads in {directory} were trained on {manifest['encoder']} features, "
+                         f"not {encoder}: run `museum train --best-artworks PATH --encoder {encoder}` "
+                         f"or use --encoder {manifest['encoder']}")
+    with np.load(directory / HEADS_FILE, allow_pickle=False) as data:
+        a = {key: data[key].astype(np.float32) for key in data.files}
+    rule = manifest["unknown_rule"]
+    bundle = HeadBundle(
+        artists=manifest["artists"], genres=manifest["genres"],
+        feature_config=FeatureConfig.from_json(manifest["features"]),
+        standardizer=Standardizer(a["mean"], a["scale"]),
+        artist_head=LinearHead(a["artist_weight"], a["artist_bias"]),
+        genre_head=LinearHead(a["genre_weight"], a["genre_bias"]),
+        temperature=float(manifest["temperature"]),
+        distance=DistanceModel(a["projection"], a["centroids"]),
+        rule=UnknownRule(rule["method"], float(rule["threshold"]), a["rule_centre"], a["rule_spread"]),
+    )
+    return bundle, manifest

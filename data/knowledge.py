@@ -1,0 +1,232 @@
+"""The artist knowledge base (data/knowledge/artists.json): look-up by any spelling of a name.
+
+`find("van gough")` and `mentions("was picaso older than durer?")` match names,
+full names and aliases after accent/case folding, then fuzzily (difflib ratio) so
+common misspellings land on the right artist while ordinary words match nothing.
+A Kaggle artists.csv may be merged in: its fields are kept apart and shown
+attributed to it, never mixed into the knowledge base's own facts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+KNOWLEDGE_FILE = Path(__file__).resolve().parent / "knowledge" / "artists.json"
+KAGGLE_SOURCE = "the Kaggle artists.csv (Wikipedia)"
+
+FUZZY_CUTOFF = 0.84  # "van gough"~"van gogh" 0.94, "picaso"~"picasso" 0.92; "money"~"monet" 0.80 stays out
+MIN_FUZZY_LENGTH = 6  # shorter words must match exactly: too many English words are near short names
+MAX_NGRAM = 4
+# Single words that are names of no one: keys made of these alone are never matched inside a sentence.
+_COMMON_WORDS = {
+    "the", "van", "von", "de", "da", "di", "del", "della", "der", "den", "le", "la", "el", "master", "elder",
+    "younger", "saint", "sir", "called", "of", "and", "or", "he", "she", "they", "this", "that", "painter",
+    "artist", "painting", "paintings", "who", "what", "when", "where", "why", "was", "is", "born", "died",
+    "show", "more", "like", "similar", "tell", "about", "me", "his", "her", "their", "works", "work",
+}
+
+
+class KnowledgeError(ValueError):
+    """An unreadable knowledge file; the message names it."""
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII words separated by single spaces: "Albrecht Dürer" -> "albrecht durer"."""
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return " ".join(re.findall(r"[a-z0-9]+", plain.replace("ß", "ss")))
+
+
+@dataclass(frozen=True)
+class LifeEvent:
+    year: int | None = None
+    date: str | None = None  # ISO "1853-03-30" when the day is known
+    place: str | None = None
+    approximate: bool = False  # "c. 1390": years around it are possible
+
+    @classmethod
+    def from_json(cls, value) -> "LifeEvent":
+        if not isinstance(value, dict):
+            return cls()
+        year, approximate = value.get("year"), bool(value.get("approximate") or value.get("circa"))
+        if isinstance(year, str):  # "c. 1390" or "1390?" in a hand-written file
+            digits = re.search(r"\d{3,4}", year)
+            approximate = approximate or not year.strip().isdigit()
+            year = int(digits[0]) if digits else None
+        return cls(year=year if isinstance(year, int) else None, date=value.get("date") or None,
+                   place=value.get("place") or None, approximate=approximate)
+
+
+@dataclass(frozen=True)
+class ArtistEntry:
+    name: str  # canonical: the classifier's label for the 50 Kaggle artists
+    full_name: str | None = None
+    aliases: tuple[str, ...] = ()
+    gender: str | None = None
+    born: LifeEvent = field(default_factory=LifeEvent)
+    died: LifeEvent = field(default_factory=LifeEvent)
+    nationality: str | None = None
+    movements: tuple[str, ...] = ()
+    notable_works: tuple[str, ...] = ()
+    bio: str | None = None
+    external: dict | None = None  # fields from another source, shown attributed: {"source", "bio", ...}
+
+    @classmethod
+    def from_json(cls, value: dict) -> "ArtistEntry":
+        as_tuple = lambda key: tuple(str(v) for v in (value.get(key) or []) if str(v).strip())
+        return cls(name=str(value["name"]).strip(), full_name=value.get("full_name") or None,
+                   aliases=as_tuple("aliases"), gender=value.get("gender") or None,
+                   born=LifeEvent.from_json(value.get("born")), died=LifeEvent.from_json(value.get("died")),
+                   nationality=value.get("nationality") or None, movements=as_tuple("movements"),
+                   notable_works=as_tuple("notable_works"), bio=value.get("bio") or None)
+
+    @property
+    def names(self) -> list[str]:
+        return [self.name] + ([self.full_name] if self.full_name else []) + list(self.aliases)
+
+    def pronoun(self) -> str:
+        return {"male": "he", "female": "she"}.get((self.gender or "").lower(), "they")
+
+    def to_json(self) -> dict:
+        event = lambda e: {"year": e.year, "date": e.date, "place": e.place, "approximate": e.approximate}
+        return {"name": self.name, "full_name": self.full_name, "aliases": list(self.aliases), "gender": self.gender,
+                "born": event(self.born), "died": event(self.died), "nationality": self.nationality,
+                "movements": list(self.movements), "notable_works": list(self.notable_works), "bio": self.bio,
+                "external": self.external}
+
+
+def age_at_death(entry: ArtistEntry) -> tuple[int, bool] | None:
+    """(age, exact) from the dates, or None when a year is missing; exact only with both full dates."""
+    born, died = entry.born, entry.died
+    if born.year is None or died.year is None:
+        return None
+    full = lambda e: e.date if e.date and re.fullmatch(r"-?\d{3,4}-\d{2}-\d{2}", e.date) else None
+    if full(born) and full(died) and not (born.approximate or died.approximate):
+        birthday_passed = full(died)[-5:] >= full(born)[-5:]
+        return died.year - born.year - (0 if birthday_passed else 1), True
+    return died.year - born.year, False
+
+
+class KnowledgeBase:
+    def __init__(self, entries: list[ArtistEntry]):
+        self.entries = list(entries)
+        by_key: dict[str, set[int]] = {}
+        for position, entry in enumerate(self.entries):
+            for key in self._keys(entry):
+                by_key.setdefault(key, set()).add(position)
+        own = {fold(e.name): i for i, e in enumerate(self.entries)}
+        # A key that names several artists ("paul") means none of them, unless it is one's own name.
+        self._exact = {key: self.entries[own[key] if key in own else next(iter(hits))]
+                       for key, hits in by_key.items() if len(hits) == 1 or key in own}
+        self._by_initial: dict[str, list[str]] = {}
+        for key in self._exact:
+            self._by_initial.setdefault(key[0], []).append(key)
+
+    @staticmethod
+    def _keys(entry: ArtistEntry) -> set[str]:
+        keys = set()
+        for name in entry.names:
+            folded = fold(re.sub(r"\(.*?\)", " ", name))  # "El Greco (Domenikos ...)" -> both parts
+            keys.add(folded)
+            keys.update(fold(inner) for inner in re.findall(r"\((.*?)\)", name))
+        surname = fold(entry.name).split()[-1:]  # "monet", "durer": what visitors usually say
+        if surname and len(surname[0]) >= 4:
+            keys.add(surname[0])
+        return {key for key in keys if key and key not in _COMMON_WORDS}
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def names(self) -> list[str]:
+        return [entry.name for entry in self.entries]
+
+    def find(self, name: str) -> ArtistEntry | None:
+        """The artist a name denotes: exactly (any alias, accents and case ignored), else fuzzily."""
+        # A Met display name "Titian (Tiziano Vecellio)" is tried whole, then each part.
+        inner = [fold(part) for part in re.findall(r"\((.*?)\)", name)]
+        candidates = [key for key in [fold(name), fold(re.sub(r"\(.*?\)", " ", name)), *inner] if key]
+        for key in candidates:
+            if key in self._exact:
+                return self._exact[key]
+        return next((entry for key in candidates if (entry := self._fuzzy(key)) is not None), None)
+
+    def _fuzzy(self, key: str) -> ArtistEntry | None:
+        if len(key.replace(" ", "")) < MIN_FUZZY_LENGTH or key in _COMMON_WORDS:
+            return None
+        # Misspellings nearly always keep the first letter; bucketing keeps a look-up well under a millisecond.
+        close = difflib.get_close_matches(key, self._by_initial.get(key[0], []), n=1, cutoff=FUZZY_CUTOFF)
+        return self._exact[close[0]] if close else None
+
+    def mentions(self, text: str) -> list[ArtistEntry]:
+        """Artists named anywhere in `text`, in order of appearance, longest names first, each once."""
+        words = fold(text[:400]).split()
+        found: list[tuple[int, ArtistEntry]] = []
+        used = [False] * len(words)
+        for exact in (True, False):
+            for size in range(MAX_NGRAM, 0, -1):
+                for start in range(len(words) - size + 1):
+                    if any(used[start:start + size]):
+                        continue
+                    gram = words[start:start + size]
+                    if not exact and all(w in _COMMON_WORDS for w in gram):
+                        continue
+                    phrase = " ".join(gram)
+                    entry = self._exact.get(phrase) if exact else self._fuzzy(phrase)
+                    if entry is not None:
+                        found.append((start, entry))
+                        used[start:start + size] = [True] * size
+        ordered, seen = [], set()
+        for _, entry in sorted(found, key=lambda pair: pair[0]):
+            if entry.name not in seen:
+                seen.add(entry.name)
+                ordered.append(entry)
+        return ordered
+
+    def work_named(self, text: str) -> tuple[ArtistEntry, str] | None:
+        """(artist, title) of a notable work named in `text`: "who painted the starry night?"."""
+        folded = f" {fold(text[:400])} "
+        for entry in self.entries:
+            for title in entry.notable_works:
+                key = fold(re.sub(r"\(.*?\)", " ", title))  # "The Starry Night (1889)" -> "the starry night"
+                if len(key) >= 6 and f" {key} " in folded:
+                    return entry, title
+        return None
+
+    def with_kaggle(self, artists) -> "KnowledgeBase":
+        """A copy with a Kaggle artists.csv (parsed by data.corpora.read_artists_csv) attached, attributed."""
+        entries = list(self.entries)
+        positions = {entry.name: i for i, entry in enumerate(entries)}
+        for row in artists.to_dict("records"):
+            external = {"source": KAGGLE_SOURCE, "bio": _text(row.get("bio")), "years": _text(row.get("years")),
+                        "genres": list(row.get("genres") or []), "nationality": _text(row.get("nationality")),
+                        "wikipedia": _text(row.get("wikipedia"))}
+            match = self.find(str(row["name"]))
+            if match is not None:
+                entries[positions[match.name]] = dataclasses.replace(entries[positions[match.name]], external=external)
+            else:  # an artist only the CSV knows: its facts stay attributed to the CSV
+                entries.append(ArtistEntry(name=str(row["name"]).strip(), external=external))
+                positions[entries[-1].name] = len(entries) - 1
+        return KnowledgeBase(entries)
+
+
+def _text(value) -> str | None:
+    return str(value).strip() if isinstance(value, str) and value.strip() else None
+
+
+def load_knowledge(path: Path | str = KNOWLEDGE_FILE) -> KnowledgeBase:
+    """The knowledge base in `path`; raises KnowledgeError with the reason when it cannot be read."""
+    path = Path(path)
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        entries = [ArtistEntry.from_json(item) for item in document["artists"]]
+    except FileNotFoundError:
+        raise KnowledgeError(f"no artist knowledge base at {path}") from None
+    except (ValueError, KeyError, TypeError) as error:
+        raise KnowledgeError(f"the artist knowledge base {path} is unreadable ({error})") from None
+    return KnowledgeBase(entries)
