@@ -47,7 +47,7 @@ def emit_json(value) -> None:
 
 def configure_logging(level: str) -> None:
     logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+                        format="%(levelname)s %(name)s: %(message)s", force=True)
     # Library chatter that is noise for a person at a terminal.
     for noisy in ("faiss.loader", "httpx", "urllib3", "PIL"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -78,8 +78,9 @@ def _artist_from(resources: Resources, match: dict | None, prediction: dict | No
     kb = resources.kb
     if kb is None:
         return None
-    if match and match.get("artist") and (entry := kb.find(match["artist"])):
-        return entry
+    if match:
+        # The museum's record outranks a style guess, even when its answer is "unidentified artist".
+        return kb.find(match["artist"]) if match.get("artist") else None
     if prediction and prediction.get("known") and prediction.get("artist"):
         return kb.find(prediction["artist"])
     return None

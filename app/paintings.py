@@ -115,8 +115,15 @@ def prediction_sentence(prediction: dict) -> str:
     others = ", ".join(f"{t['artist']} {percent(t['probability'])}" for t in top[1:3])
     if prediction.get("known") and prediction.get("artist"):
         runner_up = f" Next best: {others}." if others else ""
-        return (f"By its style I'd say **{prediction['artist']}** (confidence {percent(prediction['confidence'])})."
-                f"{runner_up}{style}")
+        confidence = prediction["confidence"]
+        # Calibrated probabilities, so the wording can follow them honestly.
+        if confidence >= 0.8:
+            lead = f"By its style I'm fairly sure this is by **{prediction['artist']}** ({percent(confidence)})."
+        elif confidence >= 0.5:
+            lead = f"By its style I'd say **{prediction['artist']}** (confidence {percent(confidence)})."
+        else:
+            lead = f"My best guess by style is **{prediction['artist']}**, but I'm not sure ({percent(confidence)})."
+        return f"{lead}{runner_up}{style}"
     closest = ", ".join(f"{t['artist']} ({percent(t['probability'])})" for t in top[:3])
     return ("I don't recognise the painter: the style is not close enough to any of the painters I have learnt, "
             f"so I won't guess a name.{style}" + (f" The closest painters I know are {closest}." if closest else ""))

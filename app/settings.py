@@ -38,8 +38,9 @@ class Settings(BaseSettings):
         return self.heads_dir or WEIGHTS_ROOT / slug(self.encoder)
 
     def with_overrides(self, **flags) -> "Settings":
-        """A copy with the command-line flags that were actually given (None = not given)."""
-        return self.model_copy(update={k: v for k, v in flags.items() if v is not None})
+        """A validated copy with the command-line flags that were actually given (None = not given)."""
+        given = {k: v for k, v in flags.items() if v is not None}
+        return type(self)(**{**self.model_dump(), **given}) if given else self
 
     def to_json(self) -> dict:
         return {**self.model_dump(mode="json"), "index_dir": str(self.resolved_index_dir()),

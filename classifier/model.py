@@ -73,6 +73,7 @@ class HeadBundle:
 
 
 def save_bundle(bundle: HeadBundle, directory: Path, manifest: dict, settings: dict) -> None:
+    directory = Path(directory)
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **bundle.arrays())
     directory.mkdir(parents=True, exist_ok=True)
@@ -82,6 +83,7 @@ def save_bundle(bundle: HeadBundle, directory: Path, manifest: dict, settings: d
 
 
 def read_manifest(directory: Path) -> dict:
+    directory = Path(directory)
     path = directory / MANIFEST_FILE
     if not path.is_file() or not (directory / HEADS_FILE).is_file():
         raise HeadsError(f"no trained classifier heads in {directory}: "
@@ -91,6 +93,7 @@ def read_manifest(directory: Path) -> dict:
 
 def load_bundle(directory: Path, encoder: str) -> tuple[HeadBundle, dict]:
     """The bundle in `directory`, refusing heads trained on another encoder's features."""
+    directory = Path(directory)
     manifest = read_manifest(directory)
     if manifest["encoder"] != encoder:
         raise HeadsError(f"the heads in {directory} were trained on {manifest['encoder']} features, "

@@ -12,20 +12,24 @@ from data.corpora import load_corpus
 from retrieval import bench
 from retrieval.encoders import load_encoder
 
-PARTS = ("build", "similar", "search", "incremental")
+PARTS = ("build", "similar", "predict", "search", "incremental")
+EXPLAIN = "explain"  # not in "all": it needs trained heads and the Kaggle data, and takes minutes
 
 
 def register(subparsers, common) -> None:
     parser = subparsers.add_parser("bench", parents=[common], help="measure speed (figures printed, not asserted)")
-    parser.add_argument("part", nargs="?", default="all", choices=[*PARTS, "all"])
+    parser.add_argument("part", nargs="?", default="all", choices=[*PARTS, "all", EXPLAIN])
     parser.add_argument("--best-artworks", metavar="PATH", help="benchmark on this Kaggle corpus (default: the Met corpus)")
     parser.add_argument("--images", type=int, default=256, help="images for the throughput/latency figures")
     parser.add_argument("--scale", default="100000,1000000", help="vector counts for the search figures")
+    parser.add_argument("--lime-images", type=int, default=40, help="explain: images LIME runs on (about 5 s each)")
     parser.add_argument("--json", action="store_true")
     parser.set_defaults(handler=bench_command)
 
 
 def bench_command(args, settings: Settings) -> int:
+    if args.part == EXPLAIN:
+        return explain_bench_command(args, settings)
     corpus, _ = corpus_of(args)
     records = load_corpus(corpus.kind, corpus.root)
     sample = random.Random(settings.seed).sample(records, min(args.images, len(records)))
@@ -38,6 +42,12 @@ def bench_command(args, settings: Settings) -> int:
             figures["build"] = bench.bench_build_throughput(encoder, paths, settings.batch_size, settings.workers)
         elif part == "similar":
             figures["similar"] = bench.bench_similar_latency(encoder, settings.resolved_index_dir(), paths[:100])
+        elif part == "predict":
+            from app.commands.classify_commands import classifier_for
+            from classifier.benchmark import bench_predict_latency
+            from data.images import load_image
+
+            figures["predict"] = bench_predict_latency(classifier_for(settings), [load_image(p) for p in paths[:50]])
         elif part == "search":
             try:
                 counts = [int(value) for value in args.scale.split(",")]
@@ -58,3 +68,23 @@ def _show(part: str, value, as_json: bool) -> None:
         return
     for item in value if isinstance(value, list) else [value]:
         print(f"{part}: {item}")
+
+
+def explain_bench_command(args, settings: Settings) -> int:
+    """Fidelity, stability and speed of the explanations on held-out Kaggle paintings."""
+    from app.commands.classify_commands import classifier_for, progress_bars
+    from classifier.benchmark import held_out_paths
+    from classifier.explain_bench import run_explain_benchmark
+    from data.images import load_image
+
+    if not args.best_artworks:
+        raise UserError("bench explain needs held-out paintings: --best-artworks PATH")
+    classifier = classifier_for(settings)
+    paths = held_out_paths(classifier, Path(args.best_artworks), progress=progress_bars())
+    sample = random.Random(settings.seed).sample(paths, min(args.images, len(paths)))
+    figures = run_explain_benchmark(classifier, [load_image(p) for p in sample], lime_images=args.lime_images)
+    if args.json:
+        emit_json(figures)
+    else:
+        _show(EXPLAIN, figures, as_json=False)
+    return EXIT_OK

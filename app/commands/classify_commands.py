@@ -58,7 +58,7 @@ def _best_artworks(settings: Settings) -> Path:
     return Path(root)
 
 
-def _classifier(settings: Settings):
+def classifier_for(settings: Settings):
     from classifier.model import HeadsError
     from classifier.predict import load_classifier
 
@@ -106,7 +106,7 @@ def _describe(answer: dict) -> str:
 
 
 def predict_command(args, settings: Settings) -> int:
-    classifier = _classifier(settings)
+    classifier = classifier_for(settings)
     paths = [Path(p) for p in args.images]
     started = time.perf_counter()
     with tqdm(total=len(paths), desc="classifying", unit="img", disable=None, leave=False) as bar:
@@ -124,7 +124,7 @@ def eval_command(args, settings: Settings) -> int:
     from classifier.benchmark import evaluate_heads
     from classifier.predict import Classifier
 
-    classifier = _classifier(settings)
+    classifier = classifier_for(settings)
     if not isinstance(classifier, Classifier):
         raise UserError(f"no trained heads for {settings.encoder} to evaluate: run `museum train` first")
     try:
