@@ -62,7 +62,7 @@ def lime_defaults_seconds(model: ExplainModel, image: Image.Image, label: int) -
     started = time.perf_counter()
     lime_image.LimeImageExplainer(random_state=0).explain_instance(
         np.asarray(image.convert("RGB")), model.artist_probabilities, labels=(label,), top_labels=None,
-        random_seed=0, progress_bar=False, **LIME_DEFAULTS)
+        random_seed=0, **LIME_DEFAULTS)
     return time.perf_counter() - started
 
 

@@ -96,8 +96,7 @@ def run_lime(probabilities: Callable[[np.ndarray], np.ndarray], array: np.ndarra
     explanation = explainer.explain_instance(
         array, classifier_fn, labels=(label,), top_labels=None, hide_color=GREY,
         num_features=int(segments.max()) + 1, num_samples=settings.num_samples, batch_size=settings.batch_size,
-        segmentation_fn=lambda _image: segments, random_seed=settings.seed,
-        progress_bar=False)  # library code stays quiet; callers show progress
+        segmentation_fn=lambda _image: segments, random_seed=settings.seed)
     weights = np.zeros(int(segments.max()) + 1, dtype=np.float32)
     for region, weight in explanation.local_exp[label]:
         weights[region] = weight
