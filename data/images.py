@@ -83,7 +83,7 @@ def load_image(source: str | Path | bytes, max_pixels: int = MAX_PIXELS) -> Imag
         raise ImageError(f"{name}: not an image file (or a format this assistant cannot read)") from None
     except (OSError, SyntaxError, ValueError) as error:
         raise ImageError(f"{name}: the image is damaged or truncated ({error})") from None
-    image = ImageOps.exif_transpose(image)
+    ImageOps.exif_transpose(image, in_place=True)  # no copy of the (usually upright) pixels
     return _to_rgb(image)
 
 
