@@ -32,6 +32,9 @@ _COMMON_WORDS = {
 }
 
 
+_NOT_BEFORE_SURNAME = {"of", "la", "le", "the", "del", "della", "delle", "dei", "saint", "st"}
+
+
 class KnowledgeError(ValueError):
     """An unreadable knowledge file; the message names it."""
 
@@ -135,9 +138,11 @@ class KnowledgeBase:
             folded = fold(re.sub(r"\(.*?\)", " ", name))  # "El Greco (Domenikos ...)" -> both parts
             keys.add(folded)
             keys.update(fold(inner) for inner in re.findall(r"\((.*?)\)", name))
-        surname = fold(entry.name).split()[-1:]  # "monet", "durer": what visitors usually say
-        if surname and len(surname[0]) >= 4:
-            keys.add(surname[0])
+        # The surname alone ("monet", "durer", "burne jones") is what visitors usually say, unless the last
+        # word follows "of"/"la"/"the"...: "Wright of Derby", "de La Tour", "the Elder" are no surnames.
+        words = re.sub(r"\(.*?\)", " ", entry.name).split()
+        if len(words) >= 2 and fold(words[-2]) not in _NOT_BEFORE_SURNAME and len(fold(words[-1])) >= 4:
+            keys.add(fold(words[-1]))
         return {key for key in keys if key and key not in _COMMON_WORDS}
 
     def __len__(self) -> int:

@@ -61,3 +61,16 @@ def test_kaggle_csv_is_attached_with_attribution(kb, best_artworks_root):
     assert "From the Kaggle artists.csv (Wikipedia): 1866 - 1944" in about(entry)
     only_csv = [e for e in merged.entries if e.external and kb.find(e.name) is None]
     assert all(e.born.year is None for e in only_csv)  # the CSV's facts stay attributed, never the KB's own
+
+
+@pytest.mark.parametrize("sentence", ["can I book a guided tour?", "I love jones", "who is francis",
+                                      "where is the derby", "the pane of glass", "the elder"])
+def test_ordinary_sentences_name_no_artist(kb, sentence):
+    # Last words that follow "of", "la", "the"... are places or epithets, not surnames.
+    assert kb.mentions(sentence) == []
+
+
+def test_surnames_alone_still_name_their_artist(kb):
+    for surname, artist in (("holbein", "Hans Holbein the Younger"), ("burne-jones", "Edward Burne-Jones"),
+                            ("gogh", "Vincent van Gogh"), ("la tour", "Georges de La Tour")):
+        assert [e.name for e in kb.mentions(f"tell me about {surname}")] == [artist]
