@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -38,3 +39,27 @@ def lite0():
 def met_image_path(met_records):
     """Van Gogh's Irises from the Met corpus."""
     return next(r.image_path for r in met_records if r.title == "Irises")
+
+
+TINY_CLIP = {
+    "embed_dim": 32,
+    "vision_cfg": {"image_size": 32, "layers": 2, "width": 64, "patch_size": 8, "head_width": 32},
+    "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 64, "heads": 2, "layers": 2},
+}
+
+
+@pytest.fixture(scope="session")
+def tiny_clip_dir(tmp_path_factory):
+    """A random-init open_clip checkpoint folder in the layout open_clip saves (config + weights)."""
+    import open_clip
+    import torch
+
+    directory = tmp_path_factory.mktemp("tiny-clip")
+    torch.manual_seed(0)
+    model = open_clip.CLIP(**TINY_CLIP)
+    torch.save(model.state_dict(), directory / "open_clip_pytorch_model.bin")
+    (directory / "open_clip_config.json").write_text(json.dumps({
+        "model_cfg": TINY_CLIP,
+        "preprocess_cfg": {"mean": [0.48145466, 0.4578275, 0.40821073], "std": [0.26862954, 0.26130258, 0.27577711]},
+    }))
+    return directory, model

@@ -150,3 +150,21 @@ def test_shipped_head_separates_other_painters_from_the_fifty():
 def test_heads_of_another_encoder_are_refused_with_the_fix():
     with pytest.raises(HeadsError, match="museum train"):
         load_bundle(SHIPPED, "efficientnet-lite2")
+
+
+def test_clip_encoder_without_heads_falls_back_to_zero_shot(tiny_clip_dir, met_image_path, tmp_path, capsys):
+    """The zero-shot path end to end on a random-init CLIP: the contract holds and says how it was made."""
+    from app.cli import main
+
+    directory, _ = tiny_clip_dir
+    code = main(["predict", str(met_image_path), "--json", "--encoder", f"open_clip:{directory}",
+                 "--heads-dir", str(tmp_path / "no-heads")])
+    answer = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert code == 0 and answer["method"] == "zero-shot"
+    assert len(answer["top"]) == 5 and (answer["artist"] is None) == (not answer["known"])
+    fifty = set(json.loads((Path(__file__).resolve().parents[1] / "classifier" / "weights" / "efficientnet-lite0"
+                            / "manifest.json").read_text())["artists"])
+    assert {t["artist"] for t in answer["top"]} <= fifty
+    probabilities = [t["probability"] for t in answer["top"]]
+    assert probabilities == sorted(probabilities, reverse=True) and 0 < sum(probabilities) <= 1.0001
+    assert answer["genres"]

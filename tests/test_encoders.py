@@ -50,29 +50,6 @@ def test_pipeline_reports_bad_files_without_failing_the_batch(lite0, met_records
     np.testing.assert_allclose(result.vectors, lite0.encode_images([load_image(p) for p in paths[::2]]), atol=1e-4)
 
 
-TINY_CLIP = {
-    "embed_dim": 32,
-    "vision_cfg": {"image_size": 32, "layers": 2, "width": 64, "patch_size": 8, "head_width": 32},
-    "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 64, "heads": 2, "layers": 2},
-}
-
-
-@pytest.fixture(scope="module")
-def tiny_clip_dir(tmp_path_factory):
-    """A random-init open_clip checkpoint folder in the layout open_clip saves (config + weights)."""
-    import open_clip
-
-    directory = tmp_path_factory.mktemp("tiny-clip")
-    torch.manual_seed(0)
-    model = open_clip.CLIP(**TINY_CLIP)
-    torch.save(model.state_dict(), directory / "open_clip_pytorch_model.bin")
-    (directory / "open_clip_config.json").write_text(json.dumps({
-        "model_cfg": TINY_CLIP,
-        "preprocess_cfg": {"mean": [0.48145466, 0.4578275, 0.40821073], "std": [0.26862954, 0.26130258, 0.27577711]},
-    }))
-    return directory, model
-
-
 def test_open_clip_local_checkpoint_loads_its_weights(tiny_clip_dir, met_records):
     directory, reference = tiny_clip_dir
     encoder = load_encoder(f"open_clip:{directory}")
@@ -93,7 +70,8 @@ def test_open_clip_checkpoint_file_as_pretrained(tiny_clip_dir, tmp_path):
     directory, _ = tiny_clip_dir
     # A named architecture + a checkpoint file: register the tiny config under a name, as a user's config would be.
     name = "tiny-test-clip"
-    (tmp_path / f"{name}.json").write_text(json.dumps(TINY_CLIP))
+    architecture = json.loads((directory / "open_clip_config.json").read_text())["model_cfg"]
+    (tmp_path / f"{name}.json").write_text(json.dumps(architecture))
     open_clip.add_model_config(str(tmp_path / f"{name}.json"))
     encoder = load_encoder(f"open_clip:{name}:{directory / 'open_clip_pytorch_model.bin'}")
     assert encoder.dim == 32
