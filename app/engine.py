@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+from typing import Callable
 
 from app import answers, collection, paintings
 from app.intents import FACTS, Intent, classify, clean
@@ -20,13 +21,17 @@ from data.knowledge import ArtistEntry
 
 log = logging.getLogger(__name__)
 
+Progress = Callable[[float, str], None]
+
 _THIS_PAINTING = re.compile(r"\b(this|that|the) (painting|picture|image|artwork|one|photo)\b|\bthis\b", re.I)
 _REFERS_TO_ARTIST = re.compile(r"\b(he|she|they|him|her|his|hers|them|their|painter|artist)\b", re.I)
 _NOT_NAMES = {"him", "her", "them", "he", "she", "they", "this", "that", "the", "it", "his", "their", "me", "you"}
 _UNKNOWN_NAME = re.compile(r"\b(?:about|who (?:was|is)|by|painter|artist)\s+([A-Z][\w'.-]+(?:\s+[A-Z][\w'.-]+){0,3})")
 
 
-def respond(resources: Resources, state: SessionState, message: Message) -> tuple[SessionState, Reply]:
+def respond(resources: Resources, state: SessionState, message: Message,
+            progress: Progress | None = None) -> tuple[SessionState, Reply]:
+    """One turn. `progress(fraction, description)`, when given, hears about slow work (a detailed explanation)."""
     text = clean(message.text)
     state = dataclasses.replace(state, turns=state.turns + 1)
     if message.image is not None:
@@ -34,11 +39,11 @@ def respond(resources: Resources, state: SessionState, message: Message) -> tupl
         intent = classify(text, resources.embed_sentences, resources.intent_bank) if text else None
         # The identify reply already shows the similar paintings; other questions get their own answer below it.
         if intent and intent.name not in ("identify", "similar", "greet", "thanks", "fallback", "empty", "help"):
-            state, more = _answer(resources, state, text, intent)
+            state, more = _answer(resources, state, text, intent, progress)
             reply = _merge(reply, more)
         return state, reply
     intent = classify(text, resources.embed_sentences, resources.intent_bank)
-    state, reply = _answer(resources, state, text, intent)
+    state, reply = _answer(resources, state, text, intent, progress)
     reply.data.setdefault("intent", intent.name)
     reply.data.setdefault("intent_method", intent.method)
     log.debug("turn %d: %r -> %s (%s)", state.turns, text, intent.name, intent.method)
@@ -124,7 +129,8 @@ def _entry(resources: Resources, name: str | None) -> ArtistEntry | None:
     return kb.find(name) if kb is not None and name else None
 
 
-def _answer(resources: Resources, state: SessionState, text: str, intent: Intent) -> tuple[SessionState, Reply]:
+def _answer(resources: Resources, state: SessionState, text: str, intent: Intent,
+            progress: Progress | None = None) -> tuple[SessionState, Reply]:
     kb = resources.kb
     named = kb.mentions(text) if kb is not None else []
     if named and intent.name != "compare":
@@ -153,8 +159,8 @@ def _answer(resources: Resources, state: SessionState, text: str, intent: Intent
         moved_on = state.focus_artist != state.image_artist  # an artist was named since the image came
         by_artist = named or state.image is None or (moved_on and not _THIS_PAINTING.search(text))
         return state, collection.similar(resources, state, target if by_artist else None)
-    if name == "explain":
-        return state, _explain(resources, state)
+    if name in ("explain", "explain_detail"):
+        return state, _explain(resources, state, detailed=name == "explain_detail", progress=progress)
     if name == "compare":
         return state, _compare(resources, state, named)
     if name == "search":
@@ -210,17 +216,28 @@ def _style_of_image(resources: Resources, state: SessionState) -> Reply:
                genres=genres)
 
 
-def _explain(resources: Resources, state: SessionState) -> Reply:
+def _explain(resources: Resources, state: SessionState, detailed: bool = False,
+             progress: Progress | None = None) -> Reply:
+    """A heatmap first (fast); "in more detail" runs LIME over the painting's regions (a few seconds)."""
     if state.image is None:
         return say(state, "I haven't made a guess yet: show me a painting and ask who painted it.", ["Help"])
-    result = paintings.explain(resources, state.image, state.prediction) if state.prediction else None
-    text, overlay = result or (paintings.why_sentence(state.prediction, state.match, list(state.neighbours)), None)
-    if result and state.match:  # the answer came from the catalogue record; the heatmap explains the style guess
+    method = "lime" if detailed else "heatmap"
+    result = paintings.explain(resources, state.image, state.prediction, method, progress) if state.prediction else None
+    if result is None:
+        text, overlay, examples = paintings.why_sentence(state.prediction, state.match, list(state.neighbours)), None, []
+    else:
+        text, overlay, examples = result
+    if result and state.match:  # the answer came from the catalogue record; the overlay explains the style guess
         text = f"{paintings.why_sentence(None, state.match, [])}\n\nMy style classifier on its own: {text}"
+    if examples:
+        text += "\n\nPaintings by that artist that look most alike come with this answer."
+    suggestions = ["Show me in more detail", "Show similar"] if result and not detailed else ["Show similar"]
     return Reply(text, artist=state.focus_artist, overlay=overlay,
-                 data={"intent": "explain", "prediction": state.prediction, "match": state.match,
+                 images=[hit["image_path"] for hit in examples], captions=[paintings.caption(hit) for hit in examples],
+                 data={"intent": "explain", "method": method if result else "summary", "prediction": state.prediction,
+                       "match": state.match, "examples": examples,
                        "explanation": "classifier" if result else "summary"},
-                 suggestions=["Who is this artist?", "Show similar"])
+                 suggestions=suggestions)
 
 
 def _compare(resources: Resources, state: SessionState, named: list[ArtistEntry]) -> Reply:

@@ -20,6 +20,7 @@ RULES: list[tuple[str, re.Pattern]] = [(name, re.compile(pattern, re.I)) for nam
     ("thanks", r"^\W*(thanks?|thank you|cheers)\b[\w\s,!.]{0,30}$|^\W*(ok(ay)?|nice|great|cool|wow)\W*$"),
     ("help", r"^\W*(help|\?+)\W*$|\bwhat can (you|i)\b|\bhow does (this|it) work\b|\bwhat do you do\b"
              r"|\bwhat do you know\W*$"),
+    ("explain_detail", r"\bin (more )?detail\b|\bmore detail|\bwhich (parts|regions|areas)\b|\blime\b"),
     ("explain", r"^\W*why\b|\bwhat made you\b|\bhow (do|did|can) you (know|tell)\b|\bexplain\b|\bwhy do you think\b"
                 r"|\byour reason|\bwhat makes you\b"),
     ("compare", r"\bcompare\b|\bdifference between\b|\bversus\b|\bvs\.?\b|\b(older|younger) than\b"),

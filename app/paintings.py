@@ -75,8 +75,13 @@ def predict(resources: Resources, image: Image.Image) -> dict | None:
     return answer
 
 
-def explain(resources: Resources, image: Image.Image, prediction: dict) -> tuple[str, Image.Image | None] | None:
-    """(text, heatmap overlay) from classifier/explain.py, or None when it is unavailable or fails."""
+def explain(resources: Resources, image: Image.Image, prediction: dict, method: str = "heatmap",
+            progress=None) -> tuple[str, Image.Image | None, list[dict]] | None:
+    """(text, overlay, example paintings) from classifier/explain.py, or None when it is unavailable or fails.
+
+    method "heatmap" answers in a fraction of a second; "lime" takes a few seconds and reports
+    `progress(fraction, description)` while it runs.
+    """
     explainer = resources.explainer
     if explainer is None:
         return None
@@ -84,11 +89,11 @@ def explain(resources: Resources, image: Image.Image, prediction: dict) -> tuple
 
     label = prediction.get("artist") if prediction.get("known") else None
     try:
-        result = explain_for_chat(explainer, image, label=label, method="heatmap")
+        result = explain_for_chat(explainer, image, label=label, method=method, progress=progress)
     except Exception as error:  # an explanation is a bonus: its failure must not end the conversation
         log.warning("explanation failed: %s", error)
         return None
-    return result.text, result.overlay
+    return result.text, result.overlay, [hit_json(hit) for hit in result.examples]
 
 
 def hit_json(hit: Hit) -> dict:

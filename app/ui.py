@@ -82,7 +82,9 @@ def build_demo(resources, kiosk: bool = False, idle_seconds: float = DEFAULT_IDL
 
         def on_text(state, history, text, progress=gr.Progress()):
             progress(None, desc="Thinking…")
-            return outputs_of(send_text(resources, state, history, text))
+            # A detailed (LIME) explanation takes seconds: its steps show as a progress bar.
+            return outputs_of(send_text(resources, state, history, text,
+                                        lambda fraction, desc: progress(fraction, desc=desc)))
 
         def on_image(state, history, image_path, progress=gr.Progress()):
             progress(None, desc="Looking at the painting…")

@@ -79,12 +79,12 @@ def start_view() -> View:
                 clear_inputs=True)
 
 
-def send_text(resources, visit: Visit, history: list, text: str) -> View:
-    """A typed question or a tapped suggestion."""
+def send_text(resources, visit: Visit, history: list, text: str, progress=None) -> View:
+    """A typed question or a tapped suggestion; `progress(fraction, description)` hears about slow answers."""
     text = (text or "").strip()
     if not text:
         return View(visit=visit)  # an empty box sent by accident: nothing to answer
-    return _turn(resources, visit, history, Message(text=text), [{"role": "user", "content": text}])
+    return _turn(resources, visit, history, Message(text=text), [{"role": "user", "content": text}], progress)
 
 
 def send_image(resources, visit: Visit, history: list, image_path: str | None) -> View:
@@ -110,10 +110,10 @@ def idle_check(visit: Visit, idle_seconds: float, now: float | None = None) -> V
     return start_view()
 
 
-def _turn(resources, visit: Visit, history: list, message: Message, shown: list[dict]) -> View:
+def _turn(resources, visit: Visit, history: list, message: Message, shown: list[dict], progress=None) -> View:
     history = list(history or [])
     try:
-        session, reply = respond(resources, visit.session, message)
+        session, reply = respond(resources, visit.session, message, progress)
     except ImageError as error:
         reason = str(error).removeprefix("upload: ")  # the bytes we pass are named "upload"
         return _failed(visit, history, shown, f"I couldn't use that picture: {reason}. Please try another photo.")

@@ -204,3 +204,17 @@ def test_chat_script_with_json_prints_one_reply_per_line(tmp_path):
     assert all(set(r) == {"reply", "artist", "images", "data"} for r in replies)
     assert replies[0]["artist"] == "Vincent van Gogh" and "1853" in replies[1]["reply"]
     assert replies[2]["reply"].startswith("I don't know that")
+
+
+def test_why_then_in_more_detail_with_progress(resources):
+    """The shipped heads explain: a heatmap first, then LIME regions with progress, with example paintings."""
+    assert resources.classifier is not None and resources.explainer is not None, resources.problems
+    state, (_, why) = play(resources, [Message(image=disguised(IRISES)), "why?"])
+    assert why.data["method"] == "heatmap" and why.overlay is not None
+    assert why.images and len(why.captions) == len(why.images)
+    assert "Show me in more detail" in why.suggestions
+    heard = []
+    _, detail = respond(resources, state, Message("Show me in more detail"), lambda f, desc: heard.append(f))
+    assert detail.data["method"] == "lime" and detail.overlay is not None
+    assert detail.overlay.size == why.overlay.size
+    assert heard and heard[-1] == 1.0 and heard == sorted(heard)
