@@ -62,3 +62,20 @@ def test_encoder_mismatch_from_the_command_line(met_image_path, capsys):
     assert "was built with encoder 'efficientnet-lite0'" in capsys.readouterr().err
     assert main(["similar", str(met_image_path), "--encoder", "efficientnet-lite1"]) == 2
     assert "museum index build --encoder efficientnet-lite1" in capsys.readouterr().err
+
+
+def test_clip_encoder_index_and_text_to_image_search(tmp_path, met_records, tiny_clip_dir, capsys):
+    """With a CLIP encoder the index is built with its image tower and search adds text-to-image matches."""
+    directory, _ = tiny_clip_dir
+    corpus = tmp_path / "photos"
+    corpus.mkdir()
+    for record in met_records[:4]:
+        shutil.copy(record.image_path, corpus / record.image_path.name)
+    flags = ["--encoder", f"open_clip:{directory}", "--index-dir", str(tmp_path / "clip-index")]
+    assert main(["index", "build", "--folder", str(corpus), *flags]) == 0
+    capsys.readouterr()
+    assert main(["search", "a vase of blue flowers", "-k", "3", "--json", *flags]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["method"] == "metadata+clip" and len(result["results"]) == 3
+    assert main(["similar", str(corpus / met_records[1].image_path.name), "-k", "1", "--json", *flags]) == 0
+    assert json.loads(capsys.readouterr().out)["results"][0]["id"] == f"folder:{met_records[1].image_path.name}"
