@@ -112,6 +112,14 @@ def test_visitor_uploads_irises_and_asks_about_the_painter(tmp_path, met_image_p
         page.press("#question textarea", "Enter")
         page.wait_for_function(f"n => document.querySelectorAll('{BOT_MESSAGES}').length > n", arg=before)
         assert "1853" in answers.last.inner_text()
+
+        # "Why?" shows the explanation image beside the conversation.
+        before = answers.count()
+        page.fill("#question textarea", "Why?")
+        page.press("#question textarea", "Enter")
+        page.wait_for_function(f"n => document.querySelectorAll('{BOT_MESSAGES}').length > n", arg=before)
+        page.wait_for_selector("#explanation img")
+        assert "Vincent van Gogh" in answers.last.inner_text()
         assert "Traceback" not in page.content()
 
         SCREENSHOT.parent.mkdir(exist_ok=True)
