@@ -13,6 +13,7 @@ from PIL import Image
 
 from app.resources import Resources
 from data.images import MAX_PIXELS, ImageError, load_image
+from classifier.explain_text import percent
 from classifier.photo import find_painting
 from retrieval.query import Hit, similar_to_vector
 
@@ -121,10 +122,6 @@ def caption(hit: dict) -> str:
     date = f", {hit['date']}" if hit.get("date") else ""
     score = f" (similarity {hit['score']:.2f})" if hit.get("score") is not None else ""
     return f"{hit.get('title') or 'Untitled'} — {who}{date}{score}"
-
-
-def percent(probability: float) -> str:
-    return f"{round(100 * probability)}%"
 
 
 def prediction_sentence(prediction: dict) -> str:

