@@ -27,6 +27,10 @@ _THIS_PAINTING = re.compile(r"\b(this|that|the) (painting|picture|image|artwork|
 _REFERS_TO_ARTIST = re.compile(r"\b(he|she|they|him|her|his|hers|them|their|painter|artist)\b", re.I)
 _NOT_NAMES = {"him", "her", "them", "he", "she", "they", "this", "that", "the", "it", "his", "their", "me", "you"}
 _UNKNOWN_NAME = re.compile(r"\b(?:about|who (?:was|is)|by|painter|artist)\s+([A-Z][\w'.-]+(?:\s+[A-Z][\w'.-]+){0,3})")
+# Visitors type names in lower case too: "tell me about banksy" must not answer about the artist in focus.
+_UNKNOWN_NAME_LOWER = re.compile(r"\b(?:about|who (?:was|is))\s+([a-z][\w'.-]+(?:\s+[a-z][\w'.-]+)?)\s*\W*$", re.I)
+_NOT_NAME_STARTS = _NOT_NAMES | {"a", "an", "my", "your", "our", "its", "her", "painting", "paintings", "picture",
+                                 "art", "artwork", "style", "movement", "painter", "artist", "here", "there"}
 
 
 def respond(resources: Resources, state: SessionState, message: Message,
@@ -195,9 +199,14 @@ def _no_artist(resources: Resources, state: SessionState, text: str) -> Reply:
 
 
 def _unknown_name(text: str) -> str | None:
-    """A capitalised name after "about"/"who was"/"by" that is no artist of the knowledge base."""
+    """A name after "about"/"who was"/"by" (capitalised, or ending the question) that is no artist of the knowledge base."""
     match = _UNKNOWN_NAME.search(text)
-    return match[1] if match and match[1].lower() not in _NOT_NAMES else None
+    if match and match[1].lower() not in _NOT_NAMES:
+        return match[1]
+    match = _UNKNOWN_NAME_LOWER.search(text)
+    if match and match[1].split()[0].lower() not in _NOT_NAME_STARTS:
+        return match[1].title() if match[1].islower() else match[1]
+    return None
 
 
 def _not_known(resources: Resources, state: SessionState, name: str) -> Reply:

@@ -236,3 +236,9 @@ def test_gallery_photos_of_collection_paintings_are_recognised(resources):
         right += bool(match and match["id"] == record.id)
         wrong += bool(match and match["id"] != record.id)
     assert wrong == 0 and right >= 8, (right, wrong)
+
+
+def test_an_unknown_name_in_lower_case_is_not_the_artist_in_focus(resources):
+    _, (_, banksy, born) = play(resources, [Message(image=str(IRISES)), "tell me about banksy", "when was he born?"])
+    assert "I don't know an artist called Banksy" in banksy.text and "Van Gogh" not in banksy.text
+    assert "1853" in born.text  # the painting's artist is still the one in focus
