@@ -25,13 +25,8 @@ class ImageError(ValueError):
 
 def _to_rgb(image: Image.Image) -> Image.Image:
     """Greyscale, CMYK, palette, alpha and 16-bit images to 8-bit RGB."""
-    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
-        # 16/32-bit greyscale: scale the real range to 0..255 instead of clipping.
-        array = np.asarray(image, dtype=np.float64)
-        low, high = float(array.min()), float(array.max())
-        scaled = (array - low) / (high - low) * 255.0 if high > low else np.zeros_like(array)
-        image = Image.fromarray(scaled.astype(np.uint8), mode="L")
-    elif image.mode == "F":
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        # 16/32-bit integer or float greyscale: stretch the real range to 0..255 instead of clipping.
         array = np.nan_to_num(np.asarray(image, dtype=np.float64))
         low, high = float(array.min()), float(array.max())
         scaled = (array - low) / (high - low) * 255.0 if high > low else np.zeros_like(array)
