@@ -69,14 +69,16 @@ def test_missing_corpus_is_a_clear_error(tmp_path):
         load_best_artworks(tmp_path)
 
 
-@pytest.mark.parametrize("mode", ["L", "CMYK", "P", "RGBA", "LA", "I;16", "1"])
+@pytest.mark.parametrize("mode", ["L", "CMYK", "P", "RGBA", "LA", "I;16", "F", "1"])
 def test_every_pixel_mode_decodes_to_rgb(tmp_path, mode):
     image = Image.new("RGB", (40, 30), (200, 100, 50))
     if mode == "I;16":
         converted = Image.fromarray((np.arange(1200).reshape(30, 40) * 50).astype(np.uint16))
+    elif mode == "F":
+        converted = image.convert("L").convert("F")
     else:
         converted = image.convert(mode)
-    path = tmp_path / ("image.tif" if mode in ("CMYK", "I;16") else "image.png")
+    path = tmp_path / ("image.tif" if mode in ("CMYK", "I;16", "F") else "image.png")
     converted.save(path)
     decoded = load_image(path)
     assert decoded.mode == "RGB" and decoded.size == (40, 30)
