@@ -40,7 +40,8 @@ from classifier.explain_model import ExplainModel
 from classifier.explain_overlay import heatmap_overlay, regions_overlay
 from classifier.explain_text import Facts, describe
 from retrieval.encoders import Encoder, normalize
-from retrieval.query import Hit, fold
+from data.text import fold
+from retrieval.query import Hit
 from retrieval.store import LoadedIndex
 
 log = logging.getLogger(__name__)

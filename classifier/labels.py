@@ -3,11 +3,11 @@ matching of other corpora's artist names (e.g. the Met's) against the 50 artists
 
 from __future__ import annotations
 
-import re
-import unicodedata
 
 import numpy as np
 import pandas as pd
+
+from data.text import fold
 
 
 def artist_genres(artists: pd.DataFrame) -> tuple[list[str], list[str], np.ndarray]:
@@ -22,8 +22,7 @@ def artist_genres(artists: pd.DataFrame) -> tuple[list[str], list[str], np.ndarr
 
 
 def _tokens(name: str) -> list[str]:
-    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
-    return re.findall(r"[a-z]+", plain)
+    return fold(name).split()
 
 
 def match_artist(other: str, names: list[str]) -> str | None:

@@ -12,6 +12,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from sklearn.model_selection import StratifiedGroupKFold
 
+from retrieval.encoders import normalize
+
 DUPLICATE_COSINE = 0.93
 N_FOLDS = 7  # one fold test, one fold validation, five train: about 71/14/14
 
@@ -19,7 +21,7 @@ N_FOLDS = 7  # one fold test, one fold validation, five train: about 71/14/14
 def near_duplicate_groups(embeddings: np.ndarray, threshold: float = DUPLICATE_COSINE,
                           chunk: int = 1024) -> np.ndarray:
     """Group id per row: connected components of the graph "cosine similarity >= threshold"."""
-    unit = embeddings / np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-12)
+    unit = normalize(embeddings)
     rows, cols = [], []
     for start in range(0, len(unit), chunk):
         sims = unit[start:start + chunk] @ unit.T

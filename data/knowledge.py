@@ -13,9 +13,10 @@ import dataclasses
 import difflib
 import json
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from data.text import fold
 
 KNOWLEDGE_FILE = Path(__file__).resolve().parent / "knowledge" / "artists.json"
 KAGGLE_SOURCE = "the Kaggle artists.csv (Wikipedia)"
@@ -37,13 +38,6 @@ _NOT_BEFORE_SURNAME = {"of", "la", "le", "the", "del", "della", "delle", "dei", 
 
 class KnowledgeError(ValueError):
     """An unreadable knowledge file; the message names it."""
-
-
-def fold(text: str) -> str:
-    """Lower-case ASCII words separated by single spaces: "Albrecht Dürer" -> "albrecht durer"."""
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-    return " ".join(re.findall(r"[a-z0-9]+", plain.replace("ß", "ss")))
 
 
 @dataclass(frozen=True)

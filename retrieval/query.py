@@ -8,13 +8,13 @@ encoder it adds text-to-image similarity.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
 
 from data.records import Artwork
+from data.text import fold
 from retrieval.encoders import Encoder
 from retrieval.store import LoadedIndex
 from retrieval.vector_index import search
@@ -50,14 +50,8 @@ _CENTURY = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)[ -]century\b")
 _YEAR = re.compile(r"\b(1[0-9]{3})\b")
 
 
-def fold(text: str) -> str:
-    """Lower-case, accents removed: "Dürer" -> "durer"."""
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-
-
 def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", fold(text))
+    return fold(text).split()
 
 
 def year_range(query: str) -> tuple[int, int] | None:
