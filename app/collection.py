@@ -30,7 +30,7 @@ def similar(resources: Resources, state: SessionState, artist: ArtistEntry | Non
     catalogue = resources.catalogue
     if catalogue is None:
         return say(state, f"I can't search the collection right now ({why_missing(resources, 'index')}).")
-    rows = [i for i, e in enumerate(catalogue.artists) if e is not None and e.name == entry.name]
+    rows = catalogue.rows_by(entry.name)
     kin = [i for i, e in enumerate(catalogue.artists) if e is not None and e.name != entry.name
            and set(e.movements) & set(entry.movements)]
     hits = [_record_hit(catalogue.records[i], i) for i in (rows + kin)[:GALLERY_SIZE]]
@@ -59,7 +59,7 @@ def search(resources: Resources, state: SessionState, text: str, named: list[Art
         return say(state, f"I can't search the collection right now ({why_missing(resources, 'index')}).")
     if named:
         entry = named[0]
-        rows = [i for i, e in enumerate(catalogue.artists) if e is not None and e.name == entry.name]
+        rows = catalogue.rows_by(entry.name)
         if not rows:
             works = f" {entry.name} is known for {', '.join(entry.notable_works[:3])}." if entry.notable_works else ""
             return say(state, f"The collection here has no paintings by {entry.name}.{works}",

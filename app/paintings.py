@@ -150,9 +150,9 @@ def why_sentence(prediction: dict | None, match: dict | None, hits: list[dict]) 
     """A fallback explanation built only from numbers the engine already has."""
     parts = []
     if match:
-        parts.append(f"The picture is nearly identical (similarity {match['score']:.2f}) to *{match['title']}* "
-                     f"by {match['artist'] or 'an unidentified artist'} in the collection, so I read the answer "
-                     "from the museum's record.")
+        parts.append(f"The picture matches *{match['title']}* by {match['artist'] or 'an unidentified artist'} "
+                     f"in the collection (similarity {match['score']:.2f}; other paintings stay below 0.8), so I read "
+                     "the answer from the museum's record.")
     if prediction:
         top = ", ".join(f"{t['artist']} {percent(t['probability'])}" for t in prediction.get("top", [])[:3])
         verdict = ("that is confident enough to name" if prediction.get("known")

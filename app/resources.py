@@ -42,6 +42,10 @@ class Catalogue:
     records: list[Artwork]
     artists: list[ArtistEntry | None]  # the KB entry of each record's artist, when the KB knows it
 
+    def rows_by(self, name: str) -> list[int]:
+        """Rows of the paintings by the artist of KB name `name`."""
+        return [i for i, entry in enumerate(self.artists) if entry is not None and entry.name == name]
+
 
 class Resources:
     def __init__(self, settings: Settings, knowledge_path=KNOWLEDGE_FILE):
