@@ -1,9 +1,10 @@
 """Style features from ONE backbone forward: pooled statistics of intermediate blocks.
 
 Artist style lives in brushwork and texture as much as in content, so besides the
-final pooled vector we keep the per-channel mean and standard deviation of several
-intermediate block outputs (a cheap "Gram-lite" texture summary), captured by
-forward hooks. The images are encoded whole at `image_size` (no centre crop).
+final pooled vector we keep, from block outputs captured by forward hooks, the
+per-channel mean and standard deviation of every block and the channel
+correlations (Gram matrices, as in Gatys et al.'s style representation) of three
+mid-level blocks. The images are encoded whole at `image_size` (no centre crop).
 
 Features of a whole corpus are cached under the cache dir, keyed by the encoder,
 the feature layout, the view (clean, flipped, simulated photo) and the file list.
@@ -31,7 +32,7 @@ from retrieval.encoders import LITE_MEAN, LITE_STD, LITE_RESOLUTION, load_encode
 log = logging.getLogger(__name__)
 
 CACHE_DIR = Path(os.environ.get("MUSEUM_CACHE_DIR", "/tmp/museum-cache"))
-FEATURE_VERSION = 1
+FEATURE_VERSION = 2
 
 View = Callable[[Image.Image, int], Image.Image]  # (image, position in corpus) -> image
 
@@ -40,16 +41,55 @@ View = Callable[[Image.Image, int], Image.Image]  # (image, position in corpus) 
 class FeatureConfig:
     encoder: str = "efficientnet-lite0"
     image_size: int = 256
-    # Stage-final blocks of EfficientNet-Lite0 (24, 40, 80, 112, 192, 320 channels).
-    blocks: tuple[int, ...] = (2, 4, 7, 10, 14, 15)
+    # Blocks whose per-channel mean and std are kept: all 16 of EfficientNet-Lite0.
+    blocks: tuple[int, ...] = tuple(range(16))
+    # Blocks whose Gram matrix is kept (40, 80, 112 channels: 780 + 3,160 + 6,216 numbers).
+    # Measured on the validation split: +3 points top-1 for all blocks' mean/std over the six
+    # stage-final ones, +4 more for these Grams; Grams of block 14 (192 channels, 18k numbers) lost.
+    gram_blocks: tuple[int, ...] = (4, 7, 10)
     version: int = FEATURE_VERSION
 
     def to_json(self) -> dict:
-        return {**asdict(self), "blocks": list(self.blocks)}
+        return {**asdict(self), "blocks": list(self.blocks), "gram_blocks": list(self.gram_blocks)}
 
     @classmethod
     def from_json(cls, value: dict) -> "FeatureConfig":
-        return cls(**{**value, "blocks": tuple(value["blocks"])})
+        # Version-1 manifests predate Gram features.
+        return cls(**{**value, "blocks": tuple(value["blocks"]), "gram_blocks": tuple(value.get("gram_blocks", ()))})
+
+    @property
+    def hooked_blocks(self) -> tuple[int, ...]:
+        return tuple(sorted(set(self.blocks) | set(self.gram_blocks)))
+
+
+def gram_features(activation: torch.Tensor) -> torch.Tensor:
+    """[N, C, h, w] -> [N, C(C-1)/2]: off-diagonal channel covariances, signed square root.
+
+    The diagonal is left out (it is the variance, already kept as the std); the signed
+    square root tames the heavy tail of co-activations before standardisation.
+    """
+    n, c, h, w = activation.shape
+    flat = activation.reshape(n, c, h * w)
+    flat = flat - flat.mean(dim=2, keepdim=True)
+    gram = flat @ flat.transpose(1, 2) / (h * w)
+    rows, cols = torch.triu_indices(c, c, 1, device=activation.device)
+    upper = gram[:, rows, cols]
+    return torch.sign(upper) * torch.sqrt(upper.abs() + 1e-12)
+
+
+def style_statistics(config: FeatureConfig, captured: dict[int, torch.Tensor],
+                     head: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Hooked block outputs + final feature map -> (style features [N, F], pooled [N, 1280]).
+
+    The one definition of the feature layout, shared by the extractor and the
+    differentiable head used for explanations.
+    """
+    mean_std = lambda m: torch.cat([m.mean(dim=(2, 3)), m.std(dim=(2, 3))], dim=1)
+    pooled = head.mean(dim=(2, 3))
+    parts = [mean_std(captured[index]) for index in config.blocks]
+    parts.append(torch.cat([pooled, head.std(dim=(2, 3))], dim=1))
+    parts.extend(gram_features(captured[index]) for index in config.gram_blocks)
+    return torch.cat(parts, dim=1), pooled
 
 
 class StyleExtractor(torch.nn.Module):
@@ -62,9 +102,10 @@ class StyleExtractor(torch.nn.Module):
         encoder = load_encoder(config.encoder)
         self.config, self.version = config, encoder.version
         self.net = encoder.model.net
-        self._captured: list[torch.Tensor] = []
-        for index in config.blocks:
-            self.net._blocks[index].register_forward_hook(lambda _m, _i, out: self._captured.append(out))
+        self._captured: dict[int, torch.Tensor] = {}
+        for index in config.hooked_blocks:
+            self.net._blocks[index].register_forward_hook(
+                lambda _m, _i, out, index=index: self._captured.__setitem__(index, out))
         self.preprocess = transforms.Compose([
             transforms.Resize((config.image_size, config.image_size),
                               interpolation=transforms.InterpolationMode.BICUBIC),
@@ -76,12 +117,10 @@ class StyleExtractor(torch.nn.Module):
     @torch.inference_mode()
     def forward(self, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         self._captured.clear()
-        head = self.net.extract_features(batch)
-        pooled = head.mean(dim=(2, 3))
-        parts = [torch.cat([m.mean(dim=(2, 3)), m.std(dim=(2, 3))], dim=1) for m in self._captured]
-        parts.append(torch.cat([pooled, head.std(dim=(2, 3))], dim=1))
-        self._captured.clear()
-        return torch.cat(parts, dim=1), pooled
+        try:
+            return style_statistics(self.config, self._captured, self.net.extract_features(batch))
+        finally:
+            self._captured.clear()
 
     def features_of(self, images: list[Image.Image]) -> tuple[np.ndarray, np.ndarray]:
         styles, pooled = self(torch.stack([self.preprocess(image) for image in images]))
@@ -149,6 +188,8 @@ def cached_extract(extractor: StyleExtractor, paths: list[Path], view_name: str,
             return CorpusFeatures(data["styles"].astype(np.float32), data["pooled"].astype(np.float32),
                                   {int(k): v for k, v in failed.items()})
     result = extract(extractor, paths, view, **kwargs)
+    # The cache keeps float16; a cold run uses the same rounded values, so it gives the same weights as a warm one.
+    result.styles, result.pooled = (a.astype(np.float16).astype(np.float32) for a in (result.styles, result.pooled))
     if path:
         from io import BytesIO
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from classifier.calibration import calibrated
-from classifier.features import FeatureConfig
+from classifier.features import FEATURE_VERSION, FeatureConfig
 from classifier.heads import LinearHead, Standardizer, sigmoid
 from classifier.unknown import DistanceModel, UnknownRule
 from data.files import atomic_write_bytes, atomic_write_json
@@ -29,6 +29,11 @@ class Outputs:
     genre_probabilities: np.ndarray  # [N, G]
     known: np.ndarray  # [N] bool
     known_score: np.ndarray  # [N]
+
+
+def unknown_signals(probabilities: np.ndarray, distance: DistanceModel, standard: np.ndarray) -> np.ndarray:
+    """[N, 3]: the unknown rule's signals (classifier.unknown.SIGNALS) for standardised features."""
+    return np.column_stack([probabilities.max(axis=1), *distance.scores(standard)])
 
 
 @dataclass
@@ -49,10 +54,9 @@ class HeadBundle:
     def __call__(self, styles: np.ndarray) -> Outputs:
         standard = self.standardizer(styles)
         probabilities = calibrated(self.artist_head(standard), self.temperature)
-        distance_score = self.distance.score(standard)
-        top = probabilities.max(axis=1)
+        signals = unknown_signals(probabilities, self.distance, standard)
         return Outputs(probabilities, sigmoid(self.genre_head(standard)),
-                       self.rule.known(top, distance_score), self.rule.score(top, distance_score))
+                       self.rule.known(signals), self.rule.score(signals))
 
     # --- persistence -------------------------------------------------------------
 
@@ -62,7 +66,8 @@ class HeadBundle:
             "mean": np.asarray(self.standardizer.mean, np.float32), "scale": np.asarray(self.standardizer.scale, np.float32),
             "artist_weight": half(self.artist_head.weight), "artist_bias": np.asarray(self.artist_head.bias, np.float32),
             "genre_weight": half(self.genre_head.weight), "genre_bias": np.asarray(self.genre_head.bias, np.float32),
-            "projection": half(self.distance.projection), "centroids": np.asarray(self.distance.means, np.float32),
+            "basis": half(self.distance.basis), "whiten": np.asarray(self.distance.whiten, np.float32),
+            "centroids": np.asarray(self.distance.means, np.float32),
             "rule_centre": self.rule.centre, "rule_spread": self.rule.spread,
         }
 
@@ -99,6 +104,10 @@ def load_bundle(directory: Path, encoder: str) -> tuple[HeadBundle, dict]:
         raise HeadsError(f"the heads in {directory} were trained on {manifest['encoder']} features, "
                          f"not {encoder}: run `museum train --best-artworks PATH --encoder {encoder}` "
                          f"or use --encoder {manifest['encoder']}")
+    if manifest.get("features", {}).get("version") != FEATURE_VERSION:
+        raise HeadsError(f"the heads in {directory} were trained by an older version of this project "
+                         f"(feature layout {manifest.get('features', {}).get('version')}, now {FEATURE_VERSION}): "
+                         f"run `museum train --best-artworks PATH`")
     with np.load(directory / HEADS_FILE, allow_pickle=False) as data:
         a = {key: data[key].astype(np.float32) for key in data.files}
     rule = manifest["unknown_rule"]
@@ -109,7 +118,7 @@ def load_bundle(directory: Path, encoder: str) -> tuple[HeadBundle, dict]:
         artist_head=LinearHead(a["artist_weight"], a["artist_bias"]),
         genre_head=LinearHead(a["genre_weight"], a["genre_bias"]),
         temperature=float(manifest["temperature"]),
-        distance=DistanceModel(a["projection"], a["centroids"]),
+        distance=DistanceModel(a["basis"], a["whiten"], a["centroids"]),
         rule=UnknownRule(rule["method"], float(rule["threshold"]), a["rule_centre"], a["rule_spread"]),
     )
     return bundle, manifest

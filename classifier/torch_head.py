@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from classifier.features import StyleExtractor
+from classifier.features import StyleExtractor, style_statistics
 from classifier.model import HeadBundle
 
 HEAD = "head"  # the final 1x1 conv (1280 channels); otherwise a block index of the backbone
@@ -46,12 +46,12 @@ class TorchHead(torch.nn.Module):
         self.register_buffer("weight", tensor(bundle.artist_head.weight))
         self.register_buffer("bias", tensor(bundle.artist_head.bias))
         self.temperature = float(bundle.temperature)
-        self._blocks: list[torch.Tensor] = []
+        self._blocks: dict[int, torch.Tensor] = {}
         self._target: int | str | None = None
         self._activation: torch.Tensor | None = None
         # One explanation at a time per head: the hook buffers are per instance.
         self.lock = threading.Lock()
-        for index in bundle.feature_config.blocks:
+        for index in bundle.feature_config.hooked_blocks:
             self.net._blocks[index].register_forward_hook(self._capture(index))
         self.eval()
 
@@ -64,29 +64,25 @@ class TorchHead(torch.nn.Module):
             if self._target == index:
                 output = output.detach().requires_grad_(True)
                 self._activation = output
-            self._blocks.append(output)
+            self._blocks[index] = output
             return output
         return hook
 
     def run(self, batch: torch.Tensor, target: int | str | None = None) -> Forward:
         """One forward; with a `target`, autograd records everything after that layer."""
         with self.lock:
-            self._blocks, self._target, self._activation = [], target, None
+            self._blocks, self._target, self._activation = {}, target, None
             try:
                 with torch.set_grad_enabled(target is not None):
                     head = self.net.extract_features(batch)
                     if target == HEAD:
                         head = head.detach().requires_grad_(True)
                         self._activation = head
-                    # The same statistics, in the same order, as StyleExtractor.forward.
-                    parts = [torch.cat([m.mean(dim=(2, 3)), m.std(dim=(2, 3))], dim=1) for m in self._blocks]
-                    pooled = head.mean(dim=(2, 3))
-                    parts.append(torch.cat([pooled, head.std(dim=(2, 3))], dim=1))
-                    styles = torch.cat(parts, dim=1)
+                    styles, pooled = style_statistics(self.bundle.feature_config, self._blocks, head)
                     logits = ((styles - self.mean) / self.scale) @ self.weight + self.bias
                     return Forward(styles, logits / self.temperature, pooled, self._activation)
             finally:
-                self._blocks, self._target, self._activation = [], None, None
+                self._blocks, self._target, self._activation = {}, None, None
 
     def probabilities(self, batch: torch.Tensor) -> np.ndarray:
         with torch.inference_mode():

@@ -21,7 +21,7 @@ from classifier.evaluate import artist_metrics, unknown_metrics
 from classifier.features import CACHE_DIR, FeatureConfig, StyleExtractor, cached_extract, flip_view, identity_view
 from classifier.heads import Standardizer, balanced_weights, fit_artist_head, fit_genre_head
 from classifier.labels import artist_genres, match_artist
-from classifier.model import HeadBundle
+from classifier.model import HeadBundle, unknown_signals
 from classifier.photo import photo_found_view
 from classifier.split import DUPLICATE_COSINE, near_duplicate_groups, split_indices
 from classifier.unknown import DistanceModel, UnknownRule, fit_rule
@@ -102,9 +102,8 @@ def fit_bundle(styles_by_view: dict[str, np.ndarray], corpus: LabelledCorpus, pa
     val_logits = artist_head(standardizer(val_clean))
     temperature = fit_temperature(val_logits, corpus.labels[parts["val"]])
     provisional = HeadBundle(corpus.artists, corpus.genres, config, standardizer, artist_head, genre_head,
-                             temperature, distance, UnknownRule("probability", -np.inf, np.zeros(2), np.ones(2)))
-    signals = lambda styles: (provisional(styles).probabilities.max(axis=1),
-                              distance.score(standardizer(styles)))
+                             temperature, distance, UnknownRule("probability", -np.inf, np.zeros(3), np.ones(3)))
+    signals = lambda styles: unknown_signals(provisional(styles).probabilities, distance, standardizer(styles))
     rule, fit_aurocs = fit_rule(signals(val_clean), signals(unknown_fit))
     provisional.rule = rule
     val_labels = corpus.labels[parts["val"]]

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from classifier.calibration import calibrated, expected_calibration_error, fit_temperature
-from classifier.features import FeatureConfig, StyleExtractor, extract
+from classifier.features import FeatureConfig, StyleExtractor, extract, gram_features
 from classifier.heads import Standardizer, fit_artist_head
 from classifier.labels import match_artist
 from classifier.model import HeadsError, load_bundle
@@ -48,6 +49,26 @@ def tiny(extractor):
     labels = np.array(labels)
     first = np.array([i % (TRAIN_PER_ARTIST + TEST_PER_ARTIST) < TRAIN_PER_ARTIST for i in range(len(labels))])
     return styles[first], labels[first], styles[~first], labels[~first]
+
+
+def test_gram_features_sign_the_correlation_of_channel_pairs():
+    base = torch.rand(1, 1, 8, 8)
+    # channels: x, 2x (correlated with x), -x (anti-correlated), a constant (no covariance)
+    activation = torch.cat([base, 2 * base, -base, torch.ones_like(base)], dim=1)
+    pairs = gram_features(activation)[0]  # upper triangle, row by row: (0,1) (0,2) (0,3) (1,2) (1,3) (2,3)
+    variance = base.var(unbiased=False)
+    assert torch.allclose(pairs, torch.sqrt(torch.tensor([2, 1, 0, 2, 0, 0]) * variance)
+                          * torch.tensor([1, -1, 0, -1, 0, 0]), atol=1e-5)
+
+
+def test_style_features_have_the_documented_layout(extractor, met_image_path):
+    styles, pooled = extractor.features_of([load_image(met_image_path)])
+    channels = [block._bn2.num_features for block in extractor.net._blocks]
+    config = extractor.config
+    expected = (sum(2 * channels[b] for b in config.blocks) + 2 * 1280
+                + sum(channels[b] * (channels[b] - 1) // 2 for b in config.gram_blocks))
+    assert styles.shape == (1, expected) == (1, 16332) and pooled.shape == (1, 1280)
+    assert np.isfinite(styles).all()
 
 
 def test_tiny_head_predicts_held_out_paintings_far_above_chance(tiny):
@@ -150,6 +171,16 @@ def test_shipped_head_separates_other_painters_from_the_fifty():
 def test_heads_of_another_encoder_are_refused_with_the_fix():
     with pytest.raises(HeadsError, match="museum train"):
         load_bundle(SHIPPED, "efficientnet-lite2")
+
+
+def test_heads_of_an_older_feature_layout_are_refused_with_the_fix(tmp_path):
+    for name in ("heads.npz", "settings.json"):
+        (tmp_path / name).write_bytes((SHIPPED / name).read_bytes())
+    manifest = json.loads((SHIPPED / "manifest.json").read_text())
+    manifest["features"] = {**manifest["features"], "version": 1}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(HeadsError, match="older version.*museum train"):
+        load_bundle(tmp_path, "efficientnet-lite0")
 
 
 def test_clip_encoder_without_heads_falls_back_to_zero_shot(tiny_clip_dir, met_image_path, tmp_path, capsys):

@@ -80,12 +80,13 @@ def test_style_guess_matches_the_classifier(resources):
     assert (why.overlay is not None) == (resources.explainer is not None)
 
 
-def test_unknown_painter_is_never_named(resources):
-    noise = Image.effect_noise((320, 240), 60).convert("RGB")
-    _, (reply, born) = play(resources, [Message(image=noise), "when was the artist born?"])
+def test_a_photo_of_a_bare_wall_is_attributed_to_no_one(resources):
+    """A visitor photographs the wall beside a painting. (Random noise is no such stand-in: the
+    shipped heads call it Jackson Pollock, which is fair.)"""
+    shade = Image.linear_gradient("L").resize((320, 240))
+    wall = Image.merge("RGB", [shade.point(lambda v, lift=lift: 180 + v // 8 + lift) for lift in (0, 4, 8)])
+    _, (reply, born) = play(resources, [Message(image=wall), "when was the artist born?"])
     assert reply.data["match"] is None
-    if reply.data["prediction"] and reply.data["prediction"]["known"]:
-        pytest.skip("the shipped classifier calls noise a known painter; nothing to check about unknowns")
     assert reply.artist is None
     assert ("don't recognise" in reply.text) or ("can't judge" in reply.text)
     assert "don't know who painted this" in born.text
