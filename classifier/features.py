@@ -54,8 +54,7 @@ class FeatureConfig:
 
     @classmethod
     def from_json(cls, value: dict) -> "FeatureConfig":
-        # Version-1 manifests predate Gram features.
-        return cls(**{**value, "blocks": tuple(value["blocks"]), "gram_blocks": tuple(value.get("gram_blocks", ()))})
+        return cls(**{**value, "blocks": tuple(value["blocks"]), "gram_blocks": tuple(value["gram_blocks"])})
 
     @property
     def hooked_blocks(self) -> tuple[int, ...]:

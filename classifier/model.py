@@ -39,7 +39,7 @@ def _blas_controller() -> ThreadpoolController:
 
 
 def unknown_signals(probabilities: np.ndarray, distance: DistanceModel, standard: np.ndarray) -> np.ndarray:
-    """[N, 3]: the unknown rule's signals (classifier.unknown.SIGNALS) for standardised features."""
+    """[N, 3]: the unknown rule's signals (top probability, distance, residual) for standardised features."""
     return np.column_stack([probabilities.max(axis=1), *distance.scores(standard)])
 
 

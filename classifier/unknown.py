@@ -21,7 +21,7 @@ from sklearn.utils.extmath import randomized_svd
 
 PCA_DIM = 128
 MIN_KNOWN_ANSWERED = 0.92  # fitted with a margin so held-out data stays above the 90% goal
-SIGNALS = ("probability", "distance", "residual")
+# Which of the signals (columns: probability, distance, residual) each rule sums, as z-scores.
 METHODS = {"probability": (0,), "distance": (1,), "residual": (2,), "distance+residual": (1, 2),
            "combined": (0, 1, 2)}
 
