@@ -123,3 +123,11 @@ def found_view(image: Image.Image, _position: int) -> Image.Image:
 def photo_found_view(image: Image.Image, position: int) -> Image.Image:
     """What `predict` sees of a simulated gallery photo."""
     return find_painting(photo_view(image, position))
+
+
+SECOND_PHOTO_SEED_OFFSET = 1_000_003
+
+
+def second_photo_found_view(image: Image.Image, position: int) -> Image.Image:
+    """Another simulated photo of the same painting (other wall, angle, glare), as `predict` sees it."""
+    return photo_found_view(image, position + SECOND_PHOTO_SEED_OFFSET)

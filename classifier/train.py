@@ -22,7 +22,7 @@ from classifier.features import CACHE_DIR, FeatureConfig, StyleExtractor, cached
 from classifier.heads import Standardizer, balanced_weights, fit_artist_head, fit_genre_head
 from classifier.labels import artist_genres, match_artist
 from classifier.model import HeadBundle, unknown_signals
-from classifier.photo import photo_found_view
+from classifier.photo import photo_found_view, second_photo_found_view
 from classifier.split import DUPLICATE_COSINE, near_duplicate_groups, split_indices
 from classifier.unknown import DistanceModel, UnknownRule, fit_rule
 from data.corpora import load_best_artworks, load_met
@@ -35,9 +35,8 @@ UNKNOWN_EXCLUDED = {"", "unidentified artist"}
 # Training views: each image, its mirror, and two simulated gallery photos of it (other walls,
 # angles, glare) as `predict` sees them (painting found, then encoded), so walls and glare are
 # learnt as noise. The second photo: photo top-1 +1.7 points, clean -0.3 (3 of 955 images).
-SECOND_PHOTO_SEED_OFFSET = 1_000_003
 VIEWS = {"clean": identity_view, "flip": flip_view, "photo-found": photo_found_view,
-         "photo-found-second": lambda image, position: photo_found_view(image, position + SECOND_PHOTO_SEED_OFFSET)}
+         "photo-found-second": second_photo_found_view}
 Progress = Callable[[str, int], Callable[[int], None]]  # (stage, total) -> on_batch(n)
 
 
