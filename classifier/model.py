@@ -13,10 +13,10 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from classifier.calibration import calibrated
-from classifier.features import FEATURE_VERSION, FeatureConfig
 from classifier.heads import LinearHead, Standardizer, sigmoid
 from classifier.unknown import DistanceModel, UnknownRule
 from data.files import atomic_write_bytes, atomic_write_json
+from retrieval.style_features import FEATURE_VERSION, FeatureConfig
 
 HEADS_FILE, MANIFEST_FILE, SETTINGS_FILE = "heads.npz", "manifest.json", "settings.json"
 

@@ -8,69 +8,19 @@ CLIP encoder without trained heads, the zero-shot fallback; both answer
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from classifier.features import StyleExtractor, extract
+from classifier.features import extract
 from classifier.model import HeadBundle, HeadsError, Outputs, load_bundle, read_manifest
 from classifier.photo import find_painting, found_view
+from classifier.results import PathResult, Prediction, predictions_from
 from retrieval.encoders import OPEN_CLIP_PREFIX, normalize
+from retrieval.style_features import StyleExtractor
 
 log = logging.getLogger(__name__)
-
-TOP_ARTISTS, TOP_GENRES = 5, 3
-
-
-@dataclass
-class Prediction:
-    artist: str | None  # None exactly when not known
-    known: bool
-    confidence: float  # calibrated probability of the top artist
-    top: list[tuple[str, float]]
-    genres: list[tuple[str, float]]
-    embedding: np.ndarray = field(repr=False)  # L2-normalised pooled backbone vector, for similarity search
-    method: str = "trained"
-
-    def to_json(self, image: str) -> dict:
-        answer = {"image": image, "artist": self.artist, "known": self.known, "confidence": round(self.confidence, 4),
-                  "top": [{"artist": a, "probability": round(p, 4)} for a, p in self.top],
-                  "genres": [{"genre": g, "probability": round(p, 4)} for g, p in self.genres]}
-        if self.method != "trained":
-            answer["method"] = self.method
-        return answer
-
-
-@dataclass
-class PathResult:
-    path: Path
-    prediction: Prediction | None
-    error: str | None = None
-
-    def to_json(self) -> dict:
-        if self.prediction is None:
-            return {"image": str(self.path), "error": self.error}
-        return self.prediction.to_json(str(self.path))
-
-
-def predictions_from(probabilities: np.ndarray, genre_probabilities: np.ndarray, known: np.ndarray,
-                     artists: list[str], genres: list[str], embeddings: np.ndarray,
-                     method: str = "trained") -> list[Prediction]:
-    answers = []
-    for row in range(len(probabilities)):
-        order = np.argsort(-probabilities[row])[:TOP_ARTISTS]
-        genre_order = np.argsort(-genre_probabilities[row])[:TOP_GENRES]
-        is_known = bool(known[row])
-        answers.append(Prediction(
-            artist=artists[order[0]] if is_known else None, known=is_known,
-            confidence=float(probabilities[row, order[0]]),
-            top=[(artists[i], float(probabilities[row, i])) for i in order],
-            genres=[(genres[i], float(genre_probabilities[row, i])) for i in genre_order],
-            embedding=embeddings[row], method=method))
-    return answers
-
 
 class Classifier:
     """Trained heads over the style features of one EfficientNet-Lite forward.
@@ -90,8 +40,8 @@ class Classifier:
 
     def _answer(self, styles: np.ndarray, pooled: np.ndarray) -> list[Prediction]:
         out: Outputs = self.bundle(styles)
-        return predictions_from(out.probabilities, out.genre_probabilities, out.known, self.bundle.artists,
-                                self.bundle.genres, normalize(pooled))
+        return predictions_from(out.probabilities, out.genre_probabilities, out.known, out.known_score,
+                                self.bundle.artists, self.bundle.genres, normalize(pooled))
 
     def predict_images(self, images: list[Image.Image]) -> list[Prediction]:
         if not images:

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from classifier.features import StyleExtractor, style_statistics
 from classifier.model import HeadBundle
+from retrieval.style_features import StyleExtractor, style_statistics
 
 HEAD = "head"  # the final 1x1 conv (1280 channels); otherwise a block index of the backbone
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from classifier.calibration import calibrated, expected_calibration_error, fit_temperature
 from classifier.evaluate import artist_metrics, unknown_metrics
-from classifier.features import CACHE_DIR, FeatureConfig, StyleExtractor, cached_extract, flip_view, identity_view
+from classifier.features import CACHE_DIR, cached_extract, flip_view, identity_view
 from classifier.heads import Standardizer, balanced_weights, fit_artist_head, fit_genre_head
 from classifier.labels import artist_genres, match_artist
 from classifier.model import HeadBundle, unknown_signals
@@ -27,6 +27,7 @@ from classifier.split import DUPLICATE_COSINE, near_duplicate_groups, split_indi
 from classifier.unknown import DistanceModel, UnknownRule, fit_rule
 from data.corpora import load_best_artworks, load_met
 from data.files import sha256_bytes
+from retrieval.style_features import FeatureConfig, StyleExtractor
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from PIL import Image
 from scipy.special import softmax
 
 from classifier.model import MANIFEST_FILE
-from classifier.predict import PathResult, Prediction, predictions_from
+from classifier.results import PathResult, Prediction, predictions_from
 from retrieval.embed import embed_paths
 from retrieval.encoders import Encoder, load_encoder
 
@@ -41,7 +41,8 @@ class ZeroShotClassifier:
     def _answer(self, embeddings: np.ndarray) -> list[Prediction]:
         artists = softmax(CLIP_LOGIT_SCALE * embeddings @ self.artist_text.T, axis=1)
         genres = softmax(CLIP_LOGIT_SCALE * embeddings @ self.genre_text.T, axis=1)
-        return predictions_from(artists, genres, artists.max(axis=1) >= KNOWN_MIN_PROBABILITY, self.artists,
+        top = artists.max(axis=1)
+        return predictions_from(artists, genres, top >= KNOWN_MIN_PROBABILITY, top, self.artists,
                                 self.genres, embeddings, method="zero-shot")
 
     def predict_images(self, images: list[Image.Image]) -> list[Prediction]:

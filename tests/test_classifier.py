@@ -12,7 +12,8 @@ import pytest
 import torch
 
 from classifier.calibration import calibrated, expected_calibration_error, fit_temperature
-from classifier.features import FeatureConfig, StyleExtractor, extract, gram_features
+from classifier.features import extract
+from retrieval.style_features import FeatureConfig, StyleExtractor, gram_features
 from classifier.heads import Standardizer, fit_artist_head
 from classifier.labels import match_artist
 from classifier.model import HeadsError, load_bundle
@@ -139,9 +140,11 @@ def test_predict_json_contract_with_the_shipped_head(capsys, tmp_path):
     assert [answer["image"] for answer in lines] == [*map(str, van_gogh), str(corrupt)]
     assert "error" in lines[-1] and lines[-1]["error"]
     answers = lines[:-1]
+    threshold = json.loads((SHIPPED / "manifest.json").read_text())["unknown_rule"]["threshold"]
     for answer in answers:
-        assert set(answer) == {"image", "artist", "known", "confidence", "top", "genres"}
+        assert set(answer) == {"image", "artist", "known", "known_score", "confidence", "top", "genres"}
         assert (answer["artist"] is None) == (not answer["known"])
+        assert answer["known"] == (answer["known_score"] >= threshold)  # the score behind `known`
         assert len(answer["top"]) == 5 and answer["genres"]
         probabilities = [t["probability"] for t in answer["top"]]
         assert probabilities == sorted(probabilities, reverse=True) and sum(probabilities) <= 1.0001

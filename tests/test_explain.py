@@ -24,7 +24,8 @@ from classifier.explain_cam import _attention_recorder, heatmap, vit_attention_m
 from classifier.explain_examples import examples_by_artist
 from classifier.explain_lime import LimeCache, LimeSettings, cached_lime, run_lime
 from classifier.explain_model import ExplainModel
-from classifier.features import FeatureConfig, StyleExtractor, extract
+from classifier.features import extract
+from retrieval.style_features import FeatureConfig, StyleExtractor
 from classifier.labels import match_artist
 from classifier.model import HeadBundle, HeadsError, load_bundle, save_bundle
 from data.images import load_image

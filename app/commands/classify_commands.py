@@ -69,7 +69,7 @@ def classifier_for(settings: Settings):
 
 
 def train_command(args, settings: Settings) -> int:
-    from classifier.features import FeatureConfig
+    from retrieval.style_features import FeatureConfig
     from classifier.model import save_bundle
     from classifier.train import train
 
