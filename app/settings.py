@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from platformdirs import user_cache_dir
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +24,8 @@ class Settings(BaseSettings):
     index_dir: Path | None = None  # default: index/<corpus>-<encoder>
     heads_dir: Path | None = None  # default: classifier/weights/<encoder>
     best_artworks: Path | None = None  # a Kaggle "Best Artworks" folder, when the user has one
+    other_painters: Path | None = None  # paintings by painters outside the 50, labelled by painter (training)
+    cache_dir: Path = Path(user_cache_dir("museum-assistant"))  # feature cache of training and evaluation
     batch_size: int = 32
     workers: int = 2
     approx_threshold: int = 100_000

@@ -9,9 +9,9 @@ defined in `retrieval.style_features`.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +26,6 @@ from retrieval.style_features import FeatureConfig, StyleExtractor
 
 log = logging.getLogger(__name__)
 
-CACHE_DIR = Path(os.environ.get("MUSEUM_CACHE_DIR", "/tmp/museum-cache"))
-
 View = Callable[[Image.Image, int], Image.Image]  # (image, position in corpus) -> image
 
 
@@ -37,6 +35,18 @@ def identity_view(image: Image.Image, _position: int) -> Image.Image:
 
 def flip_view(image: Image.Image, _position: int) -> Image.Image:
     return ImageOps.mirror(image)
+
+
+SMALL_JPEG_SIZE, SMALL_JPEG_QUALITY = 224, 75  # the format of the other-painters images
+
+
+def small_jpeg_view(image: Image.Image, _position: int) -> Image.Image:
+    """The image as a 224 px, quality-75 JPEG: known paintings in the format of the other-painters
+    images, so neither the unknown rule nor the outlier-exposed head can learn "small JPEG = unknown"."""
+    buffer = io.BytesIO()
+    image.convert("RGB").resize((SMALL_JPEG_SIZE, SMALL_JPEG_SIZE), Image.BICUBIC).save(
+        buffer, format="JPEG", quality=SMALL_JPEG_QUALITY)
+    return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
 
 
 @dataclass
@@ -82,8 +92,9 @@ def cache_key(config: FeatureConfig, view_name: str, paths: list[Path]) -> str:
 
 
 def cached_extract(extractor: StyleExtractor, paths: list[Path], view_name: str, view: View,
-                   cache_dir: Path | None = CACHE_DIR, **kwargs) -> CorpusFeatures:
-    """`extract` with an on-disk cache (float16) so repeated training runs skip the forward passes."""
+                   cache_dir: Path | None = None, **kwargs) -> CorpusFeatures:
+    """`extract` with an on-disk cache (float16) in `cache_dir`, so repeated training runs skip the forward
+    passes; no cache when `cache_dir` is None."""
     path = cache_dir / f"{cache_key(extractor.config, view_name, paths)}.npz" if cache_dir else None
     if path and path.is_file():
         with np.load(path, allow_pickle=False) as data:
@@ -95,11 +106,9 @@ def cached_extract(extractor: StyleExtractor, paths: list[Path], view_name: str,
     # The cache keeps float16; a cold run uses the same rounded values, so it gives the same weights as a warm one.
     result.styles, result.pooled = (a.astype(np.float16).astype(np.float32) for a in (result.styles, result.pooled))
     if path:
-        from io import BytesIO
-
         from data.files import atomic_write_bytes
 
-        buffer = BytesIO()
+        buffer = io.BytesIO()
         np.savez(buffer, styles=result.styles.astype(np.float16), pooled=result.pooled.astype(np.float16),
                  failed=json.dumps(result.failed))
         path.parent.mkdir(parents=True, exist_ok=True)

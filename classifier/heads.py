@@ -13,6 +13,7 @@ import torch
 
 ARTIST_L2 = 1e-3
 GENRE_L2 = 1e-3
+KNOWN_L2 = 1e-2  # validation AUROC 0.968 (1e-1: 0.965)
 MAX_ITERATIONS = 300
 
 
@@ -73,6 +74,21 @@ def fit_artist_head(features: np.ndarray, labels: np.ndarray, n_classes: int, l2
         return (torch.nn.functional.cross_entropy(logits, target, reduction="none") * weights).mean()
 
     return _fit(features, loss, n_classes, l2, seed)
+
+
+def fit_known_head(known: np.ndarray, others: np.ndarray, l2: float = KNOWN_L2, seed: int = 0) -> LinearHead:
+    """Logistic regression "one of the known artists (1) or another painter (0)", both sides weighted
+    equally: outlier exposure (Hendrycks et al., 2019) as its own head. Shown many painters' works, it
+    learns what sets the known artists apart rather than what sets one of them apart from the others."""
+    target = torch.from_numpy(np.r_[np.ones(len(known)), np.zeros(len(others))].astype(np.float32))[:, None]
+    weights = torch.from_numpy(np.r_[np.full(len(known), 0.5 / len(known)),
+                                     np.full(len(others), 0.5 / len(others))].astype(np.float32))[:, None]
+
+    def loss(logits):
+        return (torch.nn.functional.binary_cross_entropy_with_logits(logits, target, reduction="none")
+                * weights).sum()
+
+    return _fit(np.concatenate([known, others]), loss, 1, l2, seed)
 
 
 def fit_genre_head(features: np.ndarray, genre_targets: np.ndarray, row_weights: np.ndarray,

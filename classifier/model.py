@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy.special import logsumexp
 from threadpoolctl import ThreadpoolController
 
 from classifier.calibration import calibrated
@@ -19,6 +20,8 @@ from data.files import atomic_write_bytes, atomic_write_json
 from retrieval.style_features import FEATURE_VERSION, FeatureConfig
 
 HEADS_FILE, MANIFEST_FILE, SETTINGS_FILE = "heads.npz", "manifest.json", "settings.json"
+# The layout of heads.npz and the rule; 2: a known head (known artists vs other painters), five rule signals.
+HEADS_VERSION = 2
 
 
 class HeadsError(RuntimeError):
@@ -38,9 +41,11 @@ def _blas_controller() -> ThreadpoolController:
     return ThreadpoolController()
 
 
-def unknown_signals(probabilities: np.ndarray, distance: DistanceModel, standard: np.ndarray) -> np.ndarray:
-    """[N, 3]: the unknown rule's signals (top probability, distance, residual) for standardised features."""
-    return np.column_stack([probabilities.max(axis=1), *distance.scores(standard)])
+def unknown_signals(known_logit: np.ndarray, logits: np.ndarray, probabilities: np.ndarray,
+                    distance: DistanceModel, standard: np.ndarray) -> np.ndarray:
+    """[N, len(SIGNALS)]: the unknown rule's signals for standardised features (see classifier/unknown.py)."""
+    return np.column_stack([known_logit[:, 0], probabilities.max(axis=1), logsumexp(logits, axis=1),
+                            *distance.scores(standard)])
 
 
 @dataclass
@@ -51,6 +56,7 @@ class HeadBundle:
     standardizer: Standardizer
     artist_head: LinearHead
     genre_head: LinearHead
+    known_head: LinearHead  # known artists (1) vs other painters (0)
     temperature: float
     distance: DistanceModel
     rule: UnknownRule
@@ -63,8 +69,9 @@ class HeadBundle:
         # torch's own pool made the next backbone forward 2-3x slower (predict 55 ms -> 25 ms).
         with _blas_controller().limit(limits=1, user_api="blas"):
             standard = self.standardizer(styles)
-            probabilities = calibrated(self.artist_head(standard), self.temperature)
-            signals = unknown_signals(probabilities, self.distance, standard)
+            logits = self.artist_head(standard)
+            probabilities = calibrated(logits, self.temperature)
+            signals = unknown_signals(self.known_head(standard), logits, probabilities, self.distance, standard)
             return Outputs(probabilities, sigmoid(self.genre_head(standard)),
                            self.rule.known(signals), self.rule.score(signals))
 
@@ -76,13 +83,15 @@ class HeadBundle:
             "mean": np.asarray(self.standardizer.mean, np.float32), "scale": np.asarray(self.standardizer.scale, np.float32),
             "artist_weight": half(self.artist_head.weight), "artist_bias": np.asarray(self.artist_head.bias, np.float32),
             "genre_weight": half(self.genre_head.weight), "genre_bias": np.asarray(self.genre_head.bias, np.float32),
+            "known_weight": half(self.known_head.weight), "known_bias": np.asarray(self.known_head.bias, np.float32),
             "basis": half(self.distance.basis), "whiten": np.asarray(self.distance.whiten, np.float32),
             "centroids": np.asarray(self.distance.means, np.float32),
             "rule_centre": self.rule.centre, "rule_spread": self.rule.spread,
         }
 
     def description(self) -> dict:
-        return {"artists": self.artists, "genres": self.genres, "features": self.feature_config.to_json(),
+        return {"heads_version": HEADS_VERSION, "artists": self.artists, "genres": self.genres,
+                "features": self.feature_config.to_json(),
                 "temperature": self.temperature,
                 "unknown_rule": {"method": self.rule.method, "threshold": self.rule.threshold}}
 
@@ -114,10 +123,11 @@ def load_bundle(directory: Path, encoder: str) -> tuple[HeadBundle, dict]:
         raise HeadsError(f"the heads in {directory} were trained on {manifest['encoder']} features, "
                          f"not {encoder}: run `museum train --best-artworks PATH --encoder {encoder}` "
                          f"or use --encoder {manifest['encoder']}")
-    if manifest.get("features", {}).get("version") != FEATURE_VERSION:
-        raise HeadsError(f"the heads in {directory} were trained by an older version of this project "
-                         f"(feature layout {manifest.get('features', {}).get('version')}, now {FEATURE_VERSION}): "
-                         f"run `museum train --best-artworks PATH`")
+    layouts = (manifest.get("features", {}).get("version"), manifest.get("heads_version"))
+    if layouts != (FEATURE_VERSION, HEADS_VERSION):
+        raise HeadsError(f"the heads in {directory} were trained by another version of this project (feature "
+                         f"layout {layouts[0]}, heads {layouts[1]}; this version reads {FEATURE_VERSION}, "
+                         f"{HEADS_VERSION}): run `museum train --best-artworks PATH --other-painters PATH`")
     with np.load(directory / HEADS_FILE, allow_pickle=False) as data:
         a = {key: data[key].astype(np.float32) for key in data.files}
     rule = manifest["unknown_rule"]
@@ -127,6 +137,7 @@ def load_bundle(directory: Path, encoder: str) -> tuple[HeadBundle, dict]:
         standardizer=Standardizer(a["mean"], a["scale"]),
         artist_head=LinearHead(a["artist_weight"], a["artist_bias"]),
         genre_head=LinearHead(a["genre_weight"], a["genre_bias"]),
+        known_head=LinearHead(a["known_weight"], a["known_bias"]),
         temperature=float(manifest["temperature"]),
         distance=DistanceModel(a["basis"], a["whiten"], a["centroids"]),
         rule=UnknownRule(rule["method"], float(rule["threshold"]), a["rule_centre"], a["rule_spread"]),

@@ -59,9 +59,49 @@ def simulate_gallery_photo(image: Image.Image, seed: int) -> Image.Image:
     canvas = canvas.filter(ImageFilter.GaussianBlur(float(rng.uniform(0.3, 1.5))))
     scale = float(rng.uniform(0.5, 1.0))
     canvas = canvas.resize((max(32, int(cw * scale)), max(32, int(ch * scale))), Image.BILINEAR)
+    return _jpeg(canvas, int(rng.integers(60, 90)))
+
+
+def _jpeg(image: Image.Image, quality: int) -> Image.Image:
     buffer = io.BytesIO()
-    canvas.save(buffer, format="JPEG", quality=int(rng.integers(60, 90)))
+    image.save(buffer, format="JPEG", quality=quality)
     return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+
+
+def simulate_visitor_photo(image: Image.Image, seed: int) -> Image.Image:
+    """A harder photo than `simulate_gallery_photo`: the same wall, frame and glare, then what a
+    visitor's phone adds: a steeper angle, warm or cool gallery light, light falling off towards the
+    corners, a reflection across the glass, part of the scene cut off at the photo's edge, sensor
+    noise and a second compression (phone, then upload)."""
+    rng = np.random.default_rng(seed + 7_919)
+    photo = simulate_gallery_photo(image, seed)
+    w, h = photo.size
+    jitter = lambda: float(rng.uniform(0, 0.07))
+    corners = [(0, 0), (w, 0), (w, h), (0, h)]
+    moved = [(w * jitter(), h * jitter()), (w * (1 - jitter()), h * jitter()),
+             (w * (1 - jitter()), h * (1 - jitter())), (w * jitter(), h * (1 - jitter()))]
+    border = np.concatenate([np.asarray(photo)[[0, -1]].reshape(-1, 3), np.asarray(photo)[:, [0, -1]].reshape(-1, 3)])
+    photo = photo.transform(photo.size, Image.PERSPECTIVE, _perspective_coeffs(corners, moved), Image.BICUBIC,
+                            fillcolor=tuple(int(c) for c in np.median(border, axis=0)))
+    # Cut off up to a fifth of the scene on some sides: the painting may touch the photo's edge.
+    cuts = [float(rng.uniform(0, 0.2)) if rng.random() < 0.4 else float(rng.uniform(0, 0.04)) for _ in range(4)]
+    photo = photo.crop((round(w * cuts[0]), round(h * cuts[1]), round(w * (1 - cuts[2])), round(h * (1 - cuts[3]))))
+    pixels = np.asarray(photo, dtype=np.float32)
+    ph, pw = pixels.shape[:2]
+    # Gallery light: a colour cast and an exposure change.
+    pixels *= rng.uniform(0.75, 1.15) * (1 + rng.uniform(-0.12, 0.12, 3))
+    # Light falling off towards the corners.
+    yy, xx = np.mgrid[0:ph, 0:pw]
+    cy, cx = rng.uniform(0.3, 0.7) * ph, rng.uniform(0.3, 0.7) * pw
+    falloff = ((yy - cy) / ph) ** 2 + ((xx - cx) / pw) ** 2
+    pixels *= (1 - rng.uniform(0.1, 0.5) * falloff)[..., None]
+    # A reflection across the glass: a soft, slanted bright band.
+    angle, offset, width = rng.uniform(-1, 1), rng.uniform(0.1, 0.9), rng.uniform(0.05, 0.2)
+    band = np.exp(-((xx / pw - offset - angle * (yy / ph - 0.5)) / width) ** 2)
+    pixels += (rng.uniform(10, 60) * band)[..., None]
+    pixels += rng.normal(0, rng.uniform(1, 6), pixels.shape)
+    photo = Image.fromarray(pixels.clip(0, 255).astype(np.uint8))
+    return _jpeg(photo, int(rng.integers(50, 85)))
 
 
 def photo_view(image: Image.Image, position: int) -> Image.Image:
@@ -72,17 +112,28 @@ def photo_view(image: Image.Image, position: int) -> Image.Image:
 # --- the fix: find the painting in a photo -------------------------------------------
 
 DETECT_SIZE = 160
-UNIFORM_RING_SPREAD = 18.0  # a wall or frame is near-uniform; a painting's edge usually is not
+UNIFORM_RING_SPREAD = 18.0  # a wall or frame is smooth; a painting's edge usually is not
 MIN_MARGIN = 0.02  # a frame or wall shows on all four sides of a gallery photo
 
 
-def _inner_box(pixels: np.ndarray) -> tuple[int, int, int, int] | None:
-    """(top, bottom, left, right) inside a uniform border that surrounds the image, else None."""
+def _smooth_background(pixels: np.ndarray, ring: np.ndarray) -> np.ndarray:
+    """The colour a wall would have at every pixel: a quadratic in (x, y) per channel, fitted to the
+    pixels of the ring, so gallery light falling off across the wall is not taken for the painting."""
     height, width = pixels.shape[:2]
-    ring = np.concatenate([pixels[:2].reshape(-1, 3), pixels[-2:].reshape(-1, 3),
-                           pixels[:, :2].reshape(-1, 3), pixels[:, -2:].reshape(-1, 3)])
-    background = np.median(ring, axis=0)
-    spread = np.median(np.abs(ring - background).max(axis=1))
+    yy, xx = np.mgrid[0:height, 0:width]
+    y, x = yy / height - 0.5, xx / width - 0.5
+    terms = np.stack([np.ones_like(x), x, y, x * x, y * y, x * y], axis=-1)
+    coefficients, *_ = np.linalg.lstsq(terms[ring], pixels[ring], rcond=None)
+    return terms @ coefficients
+
+
+def _inner_box(pixels: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(top, bottom, left, right) inside a smooth border that surrounds the image, else None."""
+    height, width = pixels.shape[:2]
+    ring = np.zeros((height, width), bool)
+    ring[:2], ring[-2:], ring[:, :2], ring[:, -2:] = True, True, True, True
+    background = _smooth_background(pixels, ring)
+    spread = np.median(np.abs(pixels[ring] - background[ring]).max(axis=1))
     if spread > UNIFORM_RING_SPREAD:
         return None
     differs = np.abs(pixels - background).max(axis=2) > max(35.0, 4 * spread)
@@ -126,6 +177,11 @@ def photo_found_view(image: Image.Image, position: int) -> Image.Image:
 
 
 SECOND_PHOTO_SEED_OFFSET = 1_000_003
+
+
+def visitor_photo_found_view(image: Image.Image, position: int) -> Image.Image:
+    """What `predict` sees of a simulated visitor's photo (`simulate_visitor_photo`)."""
+    return find_painting(simulate_visitor_photo(image, seed=20_000 + position))
 
 
 def second_photo_found_view(image: Image.Image, position: int) -> Image.Image:

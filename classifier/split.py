@@ -40,3 +40,19 @@ def split_indices(labels: np.ndarray, groups: np.ndarray, seed: int) -> dict[str
     test, val = np.sort(parts[0]), np.sort(parts[1])
     train = np.setdiff1d(np.arange(len(labels)), np.concatenate([test, val]))
     return {"train": train, "val": val, "test": test}
+
+
+PAINTER_FRACTIONS = (0.6, 0.2, 0.2)  # train (outlier exposure) / validation (fit the rule) / test (report it)
+
+
+def split_by_painter(painters: list[str], seed: int,
+                     fractions: tuple[float, float, float] = PAINTER_FRACTIONS) -> dict[str, np.ndarray]:
+    """{"train", "val", "test"} -> sorted row indices, every painter's works on one side only, so the
+    held-out parts measure painters never seen before rather than other works of seen ones."""
+    names = sorted(set(painters))
+    order = np.random.default_rng(seed).permutation(len(names))
+    n_train, n_val = round(fractions[0] * len(names)), round(fractions[1] * len(names))
+    part_of = {names[i]: "train" if rank < n_train else "val" if rank < n_train + n_val else "test"
+               for rank, i in enumerate(order)}
+    which = np.array([part_of[p] for p in painters])
+    return {part: np.flatnonzero(which == part) for part in ("train", "val", "test")}

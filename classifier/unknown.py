@@ -1,8 +1,12 @@
 """Known/unknown-artist detection: a score per image (higher = more like the 50 artists)
-and a threshold fitted on validation paintings of known artists vs. paintings by others.
+and a threshold fitted on validation paintings of known artists vs. paintings by painters
+outside the 50 (other painters than those the heads were trained to push away).
 
-Three signals are available:
+Five signals are available:
+- the known head's logit: a logistic regression trained to tell the known artists' paintings from
+  other painters' (outlier exposure); on validation painters it has never seen it separates best;
 - the calibrated top probability (confident answers are usually right);
+- the energy, logsumexp of the artist logits (low when no artist's logit is high);
 - a class-conditional Mahalanobis distance in a whitened PCA space of the style features
   (an unknown painter's work lies far from every artist's cluster even when the softmax
   happens to be peaked);
@@ -21,9 +25,11 @@ from sklearn.utils.extmath import randomized_svd
 
 PCA_DIM = 128
 MIN_KNOWN_ANSWERED = 0.92  # fitted with a margin so held-out data stays above the 90% goal
-# Which of the signals (columns: probability, distance, residual) each rule sums, as z-scores.
-METHODS = {"probability": (0,), "distance": (1,), "residual": (2,), "distance+residual": (1, 2),
-           "combined": (0, 1, 2)}
+SIGNALS = ("known-head", "probability", "energy", "distance", "residual")
+# Which of the signals (columns in SIGNALS order) each rule sums, as z-scores.
+METHODS = {"known-head": (0,), "probability": (1,), "energy": (2,), "distance": (3,), "residual": (4,),
+           "known-head+probability": (0, 1), "known-head+energy": (0, 2), "distance+residual": (3, 4),
+           "combined": (0, 1, 2, 3, 4)}
 
 
 @dataclass
@@ -62,7 +68,7 @@ class UnknownRule:
     spread: np.ndarray
 
     def score(self, signals: np.ndarray) -> np.ndarray:
-        """signals [N, 3] (probability, distance, residual) -> known score [N]."""
+        """signals [N, len(SIGNALS)] -> known score [N]."""
         z = (signals - self.centre) / self.spread
         return z[:, list(METHODS[self.method])].sum(axis=1)
 
@@ -77,7 +83,7 @@ def auroc(known_scores: np.ndarray, unknown_scores: np.ndarray) -> float:
 
 def fit_rule(known: np.ndarray, unknown: np.ndarray,
              min_known_answered: float = MIN_KNOWN_ANSWERED) -> tuple[UnknownRule, dict[str, float]]:
-    """Signals [N, 3] of known and unknown paintings -> the rule. Pick the method with the best
+    """Signals [N, len(SIGNALS)] of known and unknown paintings -> the rule. Pick the method with the best
     AUROC, then the threshold with the best balanced accuracy among those answering at least
     `min_known_answered` of the known images."""
     centre, spread = known.mean(axis=0), np.maximum(known.std(axis=0), 1e-6)

@@ -171,12 +171,13 @@ def load_met() -> list[Artwork]:
 
 # --- Any folder -----------------------------------------------------------------
 
-SIDECAR_NAMES = ("metadata.csv", "metadata.json")
+# manifest.csv: the layout of a painter-labelled folder such as other-painters/ (file, artist, style, sha256).
+SIDECAR_NAMES = ("metadata.csv", "metadata.json", "manifest.csv")
 _PATH_COLUMNS = ("file", "filename", "path", "image", "image_path")
 
 
 def _read_sidecar(root: Path) -> dict[str, dict]:
-    """Root-level metadata.csv / metadata.json: one row per image, keyed by relative path."""
+    """Root-level metadata.csv / metadata.json / manifest.csv: one row per image, keyed by relative path."""
     for name in SIDECAR_NAMES:
         path = root / name
         if not path.is_file():
@@ -201,7 +202,7 @@ def _read_sidecar(root: Path) -> dict[str, dict]:
 def load_folder(root: str | Path) -> list[Artwork]:
     """Every image below `root` (recursive), with metadata from a sidecar when present.
 
-    Sidecars: `metadata.csv`/`metadata.json` at the root (a `file` column with the
+    Sidecars: `metadata.csv`/`metadata.json`/`manifest.csv` at the root (a `file` column with the
     relative path), or `<image name>.json` beside an image.
     """
     root = Path(root)

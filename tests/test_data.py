@@ -62,6 +62,16 @@ def test_folder_corpus_reads_sidecars(tmp_path, met_image_path):
     assert records["other.jpg"].title == "Copy" and records["other.jpg"].date == "1890"
 
 
+def test_painter_labelled_folder_reads_its_manifest(tmp_path, met_image_path):
+    # The other-painters layout: <painter>/<Style>__<title>.jpg listed in manifest.csv.
+    (tmp_path / "ad-reinhardt").mkdir()
+    shutil.copy(met_image_path, tmp_path / "ad-reinhardt" / "Minimalism__abstract-painting.jpg")
+    (tmp_path / "manifest.csv").write_text("file,artist,style,sha256\n"
+                                           "ad-reinhardt/Minimalism__abstract-painting.jpg,ad-reinhardt,Minimalism,x\n")
+    [record] = load_folder(tmp_path)
+    assert record.artist == "ad-reinhardt" and record.extra["style"] == "Minimalism"
+
+
 def test_missing_corpus_is_a_clear_error(tmp_path):
     with pytest.raises(CorpusError, match="no such folder"):
         load_corpus("folder", tmp_path / "absent")

@@ -44,7 +44,7 @@ def bench_command(args, settings: Settings) -> int:
             figures["similar"] = bench.bench_similar_latency(encoder, settings.resolved_index_dir(), paths[:100])
         elif part == "predict":
             from app.commands.classify_commands import classifier_for
-            from classifier.benchmark import bench_predict_latency
+            from classifier.evaluation import bench_predict_latency
             from data.images import load_image
 
             figures["predict"] = bench_predict_latency(classifier_for(settings), [load_image(p) for p in paths[:50]])
@@ -73,14 +73,14 @@ def _show(part: str, value, as_json: bool) -> None:
 def explain_bench_command(args, settings: Settings) -> int:
     """Fidelity, stability and speed of the explanations on held-out Kaggle paintings."""
     from app.commands.classify_commands import classifier_for, progress_bars
-    from classifier.benchmark import held_out_paths
+    from classifier.evaluation import held_out_paths
     from classifier.explain_bench import run_explain_benchmark
     from data.images import load_image
 
     if not args.best_artworks:
         raise UserError("bench explain needs held-out paintings: --best-artworks PATH")
     classifier = classifier_for(settings)
-    paths = held_out_paths(classifier, Path(args.best_artworks), progress=progress_bars())
+    paths = held_out_paths(classifier, Path(args.best_artworks), settings.cache_dir, progress_bars())
     sample = random.Random(settings.seed).sample(paths, min(args.images, len(paths)))
     figures = run_explain_benchmark(classifier, [load_image(p) for p in sample], lime_images=args.lime_images)
     if args.json:

@@ -19,6 +19,11 @@ log = logging.getLogger(__name__)
 def register(subparsers, common) -> None:
     train = subparsers.add_parser("train", parents=[common], help="train the artist/movement heads")
     train.add_argument("--best-artworks", metavar="PATH", help="Kaggle 'Best Artworks' folder (MUSEUM_BEST_ARTWORKS)")
+    train.add_argument("--other-painters", metavar="PATH",
+                       help="paintings by painters outside the 50, labelled by painter in a manifest.csv or "
+                            "metadata.csv `artist` column (MUSEUM_OTHER_PAINTERS): outlier exposure and the "
+                            "known/unknown rule, split by painter")
+    train.add_argument("--cache-dir", metavar="DIR", help="feature cache folder (MUSEUM_CACHE_DIR)")
     train.add_argument("--seed", type=int, help="split and training seed (MUSEUM_SEED)")
     train.add_argument("--json", action="store_true", help="print the manifest as one JSON object")
     train.set_defaults(handler=train_command)
@@ -30,8 +35,9 @@ def register(subparsers, common) -> None:
 
     evaluate = subparsers.add_parser("eval", parents=[common], help="measure the heads on a best-artworks folder")
     evaluate.add_argument("--best-artworks", metavar="PATH", help="Kaggle 'Best Artworks' folder (MUSEUM_BEST_ARTWORKS)")
-    evaluate.add_argument("--unknown", metavar="PATH", help="folder of paintings by other artists, or 'met' "
-                                                            "(the Met paintings held out from fitting the rule)")
+    evaluate.add_argument("--unknown", metavar="PATH", help="folder of paintings by other painters (only its test "
+                                                            "painters when the heads were trained on it), or 'met'")
+    evaluate.add_argument("--cache-dir", metavar="DIR", help="feature cache folder (MUSEUM_CACHE_DIR)")
     evaluate.add_argument("--out", metavar="DIR", help="write confusion.png and reliability.png here")
     evaluate.add_argument("--json", action="store_true", help="print the report as one JSON object")
     evaluate.set_defaults(handler=eval_command)
@@ -69,29 +75,40 @@ def classifier_for(settings: Settings):
 
 
 def train_command(args, settings: Settings) -> int:
-    from retrieval.style_features import FeatureConfig
     from classifier.model import save_bundle
     from classifier.train import train
+    from retrieval.style_features import FeatureConfig
 
     if settings.encoder not in LITE_RESOLUTION:
         raise UserError(f"training uses EfficientNet-Lite style features, not {settings.encoder}; "
                         f"choose --encoder {' / '.join(LITE_RESOLUTION)} (CLIP encoders classify zero-shot)")
     root = _best_artworks(settings)
+    if not settings.other_painters:
+        raise UserError("give a folder of paintings by painters outside the 50, labelled by painter: "
+                        "--other-painters PATH (or MUSEUM_OTHER_PAINTERS)")
     try:
-        bundle, manifest = train(root, FeatureConfig(encoder=settings.encoder), seed=settings.seed,
-                                 progress=progress_bars(), batch_size=settings.batch_size, workers=settings.workers)
+        bundle, manifest = train(root, Path(settings.other_painters), FeatureConfig(encoder=settings.encoder),
+                                 seed=settings.seed, progress=progress_bars(), batch_size=settings.batch_size,
+                                 workers=settings.workers, cache_dir=settings.cache_dir)
     except CorpusError as error:
         raise UserError(str(error)) from None
     directory = settings.resolved_heads_dir()
     save_bundle(bundle, directory, manifest, settings.to_json())
-    test, unknown = manifest["metrics"]["test"], manifest["metrics"]["unknown"]
     log.info("heads written to %s in %.0f s", directory, manifest["train_seconds"])
     if args.json:
         emit_json(manifest)
-    else:
-        print(f"test top-1 {test['top1']:.3f}  top-3 {test['top3']:.3f}  macro-F1 {test['macro_f1']:.3f}  "
-              f"ECE {test['ece']:.3f}  photo top-1 {manifest['metrics']['test_photo']['top1']:.3f}  "
-              f"unknown AUROC {unknown['auroc']:.3f}  -> {directory}")
+        return EXIT_OK
+    for part, title in (("val", "validation (settings chosen here)"), ("test", "test (reported)")):
+        figures = manifest["metrics"][part]
+        clean, unknown = figures["clean"], figures["unknown"]
+        print(f"{title}: top-1 {clean['top1']:.3f}  top-3 {clean['top3']:.3f}  macro-F1 {clean['macro_f1']:.3f}  "
+              f"ECE {clean['ece']:.3f}  photo top-1 {figures['photo']['top1']:.3f}  visitor photo top-1 "
+              f"{figures['visitor_photo']['top1']:.3f}  unknown AUROC {unknown['auroc']:.3f} (known answered "
+              f"{unknown['known_answered']:.1%}, unknown rejected {unknown['unknown_rejected']:.1%})")
+    met = manifest["metrics"]["met"]
+    print(f"Met check: unknown AUROC {met['unknown']['auroc']:.3f} (rejected {met['unknown']['unknown_rejected']:.1%}); "
+          f"paintings by the 50: top-1 {met['by_the_50']['top1']:.3f}, answered {met['by_the_50']['known_answered']:.1%}"
+          f"  -> {directory}")
     return EXIT_OK
 
 
@@ -121,7 +138,7 @@ def predict_command(args, settings: Settings) -> int:
 
 
 def eval_command(args, settings: Settings) -> int:
-    from classifier.benchmark import evaluate_heads
+    from classifier.evaluation import evaluate_heads
     from classifier.predict import Classifier
 
     classifier = classifier_for(settings)
@@ -129,21 +146,26 @@ def eval_command(args, settings: Settings) -> int:
         raise UserError(f"no trained heads for {settings.encoder} to evaluate: run `museum train` first")
     try:
         report = evaluate_heads(classifier, _best_artworks(settings), unknown=args.unknown,
-                                out=Path(args.out) if args.out else None, progress=progress_bars())
+                                out=Path(args.out) if args.out else None, progress=progress_bars(),
+                                cache_dir=settings.cache_dir)
     except CorpusError as error:
         raise UserError(str(error)) from None
     if args.json:
         emit_json(report)
         return EXIT_OK
-    clean, photo = report["clean"], report["photo"]
+    clean = report["clean"]
     print(f"{report['images']} images ({report['scope']})")
     for key in ("top1", "top3", "macro_f1", "balanced_accuracy", "genre_accuracy", "ece", "known_answered"):
-        print(f"  {key:18s} {clean[key]:.3f}")
-    print(f"  {'photo top1':18s} {photo['top1']:.3f}")
+        print(f"  {key:22s} {clean[key]:.3f}")
+    print(f"  {'gallery photo top1':22s} {report['photo']['top1']:.3f}")
+    print(f"  {'visitor photo top1':22s} {report['visitor_photo']['top1']:.3f}")
     if "unknown" in report:
         u = report["unknown"]
-        print(f"  unknown AUROC      {u['auroc']:.3f} ({u['unknown_images']} images, "
-              f"{u['unknown_rejected']:.0%} rejected)")
+        print(f"  unknown ({u['what']}, {u['unknown_images']} images): AUROC {u['auroc']:.3f}, known answered "
+              f"{u['known_answered']:.1%}, unknown rejected {u['unknown_rejected']:.1%}; known as small JPEGs: "
+              f"AUROC {u['known_as_small_jpeg']['auroc']:.3f}")
+    print("  most frequent mistakes: " + "; ".join(
+        f"{c['artist']} -> {c['answered']} ({c['images']}/{c['of']})" for c in report["confusions"][:5]))
     for path in report.get("plots", []):
         print(f"  wrote {path}")
     return EXIT_OK

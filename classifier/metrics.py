@@ -53,6 +53,16 @@ def unknown_metrics(known: Outputs, unknown: Outputs) -> dict:
             "unknown_images": int(len(unknown.known))}
 
 
+def top_confusions(outputs: Outputs, labels: np.ndarray, artists: list[str], count: int = 10) -> list[dict]:
+    """The most frequent (true artist, answered artist) mistakes, most frequent first."""
+    predicted = outputs.probabilities.argmax(axis=1)
+    wrong = predicted != labels
+    pairs, counts = np.unique(np.column_stack([labels[wrong], predicted[wrong]]), axis=0, return_counts=True)
+    order = np.argsort(-counts, kind="stable")[:count]
+    return [{"artist": artists[pairs[i, 0]], "answered": artists[pairs[i, 1]], "images": int(counts[i]),
+             "of": int((labels == pairs[i, 0]).sum())} for i in order]
+
+
 def _png(figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")

@@ -1,8 +1,10 @@
-"""`museum eval`: the shipped (or any) heads measured on a best-artworks folder.
+"""`museum eval`: the shipped (or any) heads measured on a best-artworks folder, through the same
+`predict` path a user takes (painting finder, then features, then heads).
 
-When the folder is the one the heads were trained on (same file-list hash), the
-test part of the training split is rebuilt (same seed, same near-duplicate groups)
-so no training or validation image is scored; on any other folder every image is.
+When the folder is the one the heads were trained on (same file-list hash), the test part of the
+training split is rebuilt (same seed, same near-duplicate groups) so no training or validation image is
+scored; on any other folder every image is. Likewise for the paintings by other painters: when the
+folder is the one the unknown rule was trained and fitted on, only its test painters are scored.
 """
 
 from __future__ import annotations
@@ -12,26 +14,35 @@ from pathlib import Path
 
 import numpy as np
 
-from classifier.evaluate import artist_metrics, unknown_metrics, write_plots
-from classifier.features import CACHE_DIR, cached_extract, identity_view
-from classifier.photo import found_view, photo_found_view
+from classifier.features import cached_extract, small_jpeg_view
+from classifier.labels import match_artist
+from classifier.metrics import artist_metrics, top_confusions, unknown_metrics, write_plots
+from classifier.photo import found_view, photo_found_view, visitor_photo_found_view
 from classifier.predict import Classifier
 from classifier.split import near_duplicate_groups, split_indices
-from classifier.train import Progress, labelled_corpus, unknown_met
+from classifier.train import Progress, labelled_corpus, met_paintings
 from data.corpora import load_folder
+from data.files import sha256_bytes
 
 log = logging.getLogger(__name__)
 
 MET_UNKNOWN = "met"
 
 
-def unknown_paths(source: str, artists: list[str], seed: int) -> list[Path]:
-    """A folder of paintings by other artists, or "met": the Met half not used to fit the rule."""
-    if source != MET_UNKNOWN:
-        return [record.image_path for record in load_folder(source)]
-    paths, _ = unknown_met(artists)
-    order = np.random.default_rng(seed).permutation(len(paths))
-    return [paths[i] for i in np.sort(order[len(order) // 2:])]
+def unknown_paths(source: str, classifier: Classifier) -> tuple[list[Path], str]:
+    """Paintings by painters outside the heads' artists, and what they are: "met" (the Met's, none of
+    which is used in training), or a folder (only its test painters when the heads were trained on it)."""
+    if source == MET_UNKNOWN:
+        return met_paintings(classifier.artists)[0], "Met paintings by other painters"
+    root = Path(source)
+    records = [r for r in load_folder(root) if match_artist(r.artist.replace("-", " "), classifier.artists) is None]
+    trained_on = classifier.manifest.get("other_painters", {})
+    files = sorted(r.image_path.relative_to(root).as_posix() for r in records)
+    if trained_on.get("files_sha256") == sha256_bytes("\n".join(files).encode()):
+        test = set(trained_on["test_painters"])
+        return ([r.image_path for r in records if r.artist in test],
+                f"the {len(test)} test painters of the folder the rule was fitted on")
+    return [r.image_path for r in records], "every painting in the folder"
 
 
 def _extractor(classifier: Classifier, cache_dir: Path | None, progress: Progress | None):
@@ -43,18 +54,19 @@ def _extractor(classifier: Classifier, cache_dir: Path | None, progress: Progres
 def held_out_rows(classifier: Classifier, corpus, extract) -> tuple[np.ndarray, str]:
     """Rows of `corpus` the heads never saw: the test part of their split when it is their training data."""
     manifest = classifier.manifest
-    clean = extract(corpus.paths, "clean", identity_view)
+    clean = extract(corpus.paths, "clean", lambda image, _position: image)
     valid = ~np.isnan(clean.styles).any(axis=1)
     if corpus.data["files_sha256"] == manifest["data"]["files_sha256"]:
-        groups = near_duplicate_groups(clean.pooled[valid])
-        rows = np.flatnonzero(valid)[split_indices(corpus.labels[valid], groups, manifest["split"]["seed"])["test"]]
+        split = manifest["split"]
+        groups = near_duplicate_groups(clean.pooled[valid], split["duplicate_cosine"])
+        rows = np.flatnonzero(valid)[split_indices(corpus.labels[valid], groups, split["seed"])["test"]]
         return rows, "held-out test part of the training split"
     rows = np.flatnonzero(valid)
     log.warning("%s is not the training data of these heads: scoring all %d images", corpus.data["name"], len(rows))
     return rows, "every image (not the data the heads were trained on)"
 
 
-def held_out_paths(classifier: Classifier, root: Path, cache_dir: Path | None = CACHE_DIR,
+def held_out_paths(classifier: Classifier, root: Path, cache_dir: Path | None = None,
                    progress: Progress | None = None) -> list[Path]:
     corpus = labelled_corpus(root)
     rows, _ = held_out_rows(classifier, corpus, _extractor(classifier, cache_dir, progress))
@@ -62,12 +74,11 @@ def held_out_paths(classifier: Classifier, root: Path, cache_dir: Path | None = 
 
 
 def evaluate_heads(classifier: Classifier, root: Path, unknown: str | None = None, out: Path | None = None,
-                   progress: Progress | None = None, cache_dir: Path | None = CACHE_DIR) -> dict:
-    bundle, manifest = classifier.bundle, classifier.manifest
+                   progress: Progress | None = None, cache_dir: Path | None = None) -> dict:
+    bundle = classifier.bundle
     corpus = labelled_corpus(root)
     extract = _extractor(classifier, cache_dir, progress)
     rows, scope = held_out_rows(classifier, corpus, extract)
-    seed = manifest["split"]["seed"]
     names = [corpus.artists[corpus.labels[r]] for r in rows]
     labels = np.array([bundle.artists.index(n) if n in bundle.artists else -1 for n in names])
     scored = labels >= 0  # artists the heads do not know cannot be scored
@@ -77,16 +88,22 @@ def evaluate_heads(classifier: Classifier, root: Path, unknown: str | None = Non
     # Score what `predict` sees: the painting found in each image (a no-op on most clean images).
     scored_paths = [corpus.paths[r] for r in rows]
     outputs = bundle(extract(scored_paths, "found", found_view).styles)
-    photos = bundle(extract(scored_paths, "photo-found", photo_found_view).styles)
-    report = {"scope": scope, "images": int(len(rows)),
-              "clean": artist_metrics(outputs, labels, truth, bundle.artists),
-              "photo": {k: v for k, v in artist_metrics(photos, labels, truth, bundle.artists).items()
-                        if k != "per_artist"}}
+    summary = lambda out: {k: v for k, v in artist_metrics(out, labels, truth, bundle.artists).items()
+                           if k != "per_artist"}
+    clean = artist_metrics(outputs, labels, truth, bundle.artists)
+    report = {"scope": scope, "images": int(len(rows)), "clean": clean,
+              "confusions": top_confusions(outputs, labels, bundle.artists),
+              "photo": summary(bundle(extract(scored_paths, "photo-found", photo_found_view).styles)),
+              "visitor_photo": summary(bundle(extract(scored_paths, "visitor-photo-found",
+                                                      visitor_photo_found_view).styles))}
     if unknown:
-        paths = unknown_paths(unknown, bundle.artists, seed)
-        others = extract(paths, f"unknown-{Path(unknown).name}", identity_view).styles
-        others = others[~np.isnan(others).any(axis=1)]
-        report["unknown"] = {"source": unknown, **unknown_metrics(outputs, bundle(others))}
+        paths, what = unknown_paths(unknown, classifier)
+        others = extract(paths, f"unknown-{Path(unknown).name}", found_view).styles
+        others = bundle(others[~np.isnan(others).any(axis=1)])
+        small = bundle(extract(scored_paths, "small-jpeg", small_jpeg_view).styles)
+        report["unknown"] = {"source": unknown, "what": what, "threshold": bundle.rule.threshold,
+                             **unknown_metrics(outputs, others),
+                             "known_as_small_jpeg": unknown_metrics(small, others)}
     if out:
         out.mkdir(parents=True, exist_ok=True)
         report["plots"] = [str(p) for p in write_plots(outputs, labels, bundle.artists, out)]
