@@ -72,7 +72,11 @@ def choose_kind(count: int, kind: str = AUTO, threshold: int = APPROX_THRESHOLD,
 def new_ivfpq(dim: int, count: int, params: IvfPqParams = IvfPqParams()) -> faiss.Index:
     """An untrained IVF-PQ index sized for `count` vectors."""
     index = faiss.index_factory(dim, params.factory(dim, count), faiss.METRIC_INNER_PRODUCT)
-    faiss.extract_index_ivf(index).nprobe = params.nprobe
+    ivf = faiss.downcast_index(faiss.extract_index_ivf(index))
+    ivf.nprobe = params.nprobe
+    # Polysemous training (simulated annealing of the code order, for Hamming pre-filtering, which this
+    # index does not use) took minutes on its own for a 20k-vector sample here.
+    ivf.do_polysemous_training = False
     return index
 
 
