@@ -86,6 +86,9 @@ def ray_session(options: RayOptions):
 def encode_with_ray(job: EncodeJob) -> Iterator[EmbedResult]:
     options: RayOptions = job.options.get("ray", RayOptions())
     with ray_session(options) as ray:
+        # The build shows its own progress bar; Ray Data's progress log (a screen every 10 s) would drown it.
+        ray.data.DataContext.get_current().enable_progress_bars = False
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
         dataset = ray.data.from_items(
             [{"position": position, "path": str(path)} for position, path in enumerate(job.paths)],
             override_num_blocks=max(1, math.ceil(len(job.paths) / options.batch_size)))
