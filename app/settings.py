@@ -29,6 +29,20 @@ class Settings(BaseSettings):
     batch_size: int = 32
     workers: int = 2
     approx_threshold: int = 100_000
+    # Large corpora (`museum bench scale` measured these; README "When you outgrow one machine").
+    ivfpq_threshold: int = 1_000_000  # vectors above which the index is IVF-PQ (compressed)
+    ivf_nprobe: int = 32  # inverted lists an IVF-PQ search scans
+    ivf_nlist: int = 0  # inverted lists of IVF-PQ (0: about 4 * sqrt(vectors))
+    ivf_m: int = 64  # bytes of PQ code per vector
+    ivf_pca: int = 0  # dimensions after a PCA rotation in front of IVF-PQ (0: none; its training is slow at 1280-d)
+    ivf_train_size: int = 100_000  # vectors sampled to train IVF-PQ
+    shard_size: int = 512  # images per shard a build writes (an interrupted build loses one shard at most)
+    engine: str = "local"  # build engine: local or ray (`.[scale]` extra)
+    ray_address: str | None = None  # a Ray cluster to join; unset starts a private local instance
+    ray_num_cpus: int = 2  # CPUs of that local instance
+    ray_actors: int = 2  # encoder actors, each holding one model
+    ray_cpus_per_actor: float = 1.0  # CPUs (and torch threads) per actor
+    ray_batch_size: int = 64  # files per actor call (about 2 s of work for one Lite0 actor)
     top_k: int = 10
     seed: int = 0
     kiosk_idle_seconds: float = 180.0  # a kiosk session resets after this long without a visitor

@@ -7,6 +7,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -14,13 +15,18 @@ os.umask(_UMASK)
 
 def atomic_write_bytes(path: Path, payload: bytes) -> None:
     """Write to a temporary file beside `path`, fsync, then rename over it: never a half-written file."""
+    atomic_write_with(path, lambda temporary: Path(temporary).write_bytes(payload))
+
+
+def atomic_write_with(path: Path, write: Callable[[Path], None]) -> None:
+    """`write(temporary path)` fills a file beside `path`; it is fsynced and renamed over `path` only when whole."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
-            stream.flush()
+        write(Path(temporary))
+        with open(temporary, "rb+") as stream:
             os.fsync(stream.fileno())
         os.chmod(temporary, 0o666 & ~_UMASK)  # mkstemp makes 0600; artifacts are ordinary files
         os.replace(temporary, path)

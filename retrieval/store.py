@@ -7,7 +7,8 @@ Layout of an index folder::
                     content_hash, size, mtime_ns
     manifest.json   encoder (name, version, dim), corpus, count, index kind, file checksums, created
     settings.json   the resolved settings the build ran with
-    .partial/       only while a build runs: encoded chunks, so an interrupted build resumes
+    shards/         vectors as encoded (retrieval/shards.py), so an interrupted build resumes; kept
+                    after the build only by an IVF-PQ index, whose codes cannot give the vectors back
 
 Every file is written atomically and the manifest last; the manifest's checksums
 bind the other files to it, so a torn or tampered index is detected on load.
@@ -31,16 +32,19 @@ import pandas as pd
 from data.corpora import MET, met_data_dir
 from data.files import atomic_write_bytes, atomic_write_json, sha256_bytes, sha256_file
 from data.records import Artwork, frame_to_records, records_to_frame
-from retrieval.embed import embed_paths
 from retrieval.encoders import Encoder
-from retrieval.vector_index import APPROX_THRESHOLD, AUTO, all_vectors, build_index, index_kind, load_index, save_index
+from retrieval.engines import LOCAL, EncodeJob, engine_named
+from retrieval.shards import ShardRow, ShardSet
+from retrieval.vector_index import (APPROX_THRESHOLD, AUTO, IVFPQ, IVFPQ_THRESHOLD, IvfPqParams, all_vectors,
+                                    build_index_from_rows, choose_kind, describe, index_kind, load_index, save_index,
+                                    set_nprobe)
 
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
-INDEX_FILE, ITEMS_FILE, MANIFEST_FILE, SETTINGS_FILE, PARTIAL_DIR = (
-    "index.faiss", "items.csv", "manifest.json", "settings.json", ".partial")
-CHECKPOINT_EVERY = 512  # images per resumable chunk
+INDEX_FILE, ITEMS_FILE, MANIFEST_FILE, SETTINGS_FILE, SHARDS_DIR = (
+    "index.faiss", "items.csv", "manifest.json", "settings.json", "shards")
+SHARD_SIZE = 512  # images per shard: an interrupted build loses one shard at most
 FULL_CHECK_BYTES = 256 * 2**20  # verify checksums of files up to this size on load
 
 
@@ -152,7 +156,8 @@ def check_encoder(manifest: dict, encoder_name: str, directory: Path | str = "")
             f"or use the index's encoder (--encoder {built} or MUSEUM_ENCODER={built}).")
 
 
-def load_store(directory: Path | str, encoder_name: str | None = None) -> LoadedIndex:
+def load_store(directory: Path | str, encoder_name: str | None = None, nprobe: int | None = None) -> LoadedIndex:
+    """The index at `directory`, checked against its manifest; `nprobe` overrides an IVF-PQ index's recorded one."""
     directory = Path(directory)
     manifest = read_manifest(directory)
     if encoder_name is not None:
@@ -166,6 +171,8 @@ def load_store(directory: Path | str, encoder_name: str | None = None) -> Loaded
     if index.ntotal != len(items) or index.d != manifest["encoder"]["dim"]:
         raise IndexCorruptError(f"the index at {directory} holds {index.ntotal} {index.d}-d vectors for {len(items)} "
                                 "items: rebuild it with `museum index build`")
+    if nprobe:
+        set_nprobe(index, nprobe)
     root = Corpus.from_json(manifest["corpus"]).resolve_root()
     records = frame_to_records(items.assign(image_path=[str(root / p) for p in items["image_path"]]))
     return LoadedIndex(directory=directory, index=index, records=records, items=items, manifest=manifest)
@@ -180,63 +187,69 @@ def _relative(path: Path, root: Path) -> str:
         return str(Path(path).resolve())
 
 
-def _previous_vectors(directory: Path, encoder: Encoder) -> tuple[dict, dict]:
-    """Vectors of an existing index, keyed two ways: (relative path, size, mtime) and content hash."""
+@dataclass(frozen=True)
+class BuildOptions:
+    """How a build runs and what it builds (the CLI fills it from Settings)."""
+
+    kind: str = AUTO
+    threshold: int = APPROX_THRESHOLD
+    ivfpq_threshold: int = IVFPQ_THRESHOLD
+    ivfpq: IvfPqParams = IvfPqParams()
+    engine: str = LOCAL
+    engine_options: dict = field(default_factory=dict)
+    batch_size: int = 32
+    workers: int = 2
+    shard_size: int = SHARD_SIZE
+    seed: int = 0
+
+
+def _previous_vectors(directory: Path, encoder: Encoder, shards: ShardSet) -> tuple[dict, dict]:
+    """Vectors of an existing index, keyed two ways: (relative path, size, mtime) and content hash.
+
+    Flat and HNSW indexes hold their vectors exactly; an IVF-PQ index only codes, so
+    its vectors are found in the shards it keeps.
+    """
     try:
-        previous = load_store(directory, encoder.name)
+        manifest = read_manifest(directory)
+        check_encoder(manifest, encoder.name, directory)
+        items = pd.read_csv(directory / ITEMS_FILE, dtype=str, keep_default_na=False)
+        if manifest["index_kind"] == IVFPQ:
+            located = shards.locations()
+            vectors = [located.get(value) for value in items["content_hash"]]
+        else:
+            vectors = list(all_vectors(load_store(directory, encoder.name).index))
     except IndexMissingError:
         return {}, {}
-    except IndexCorruptError as error:
+    except (IndexError_, OSError, ValueError, KeyError) as error:
         log.warning("ignoring the damaged index at %s (%s); re-encoding what is needed", directory, error)
         return {}, {}
-    vectors = all_vectors(previous.index)
     by_stat, by_hash = {}, {}
-    for row, vector in zip(previous.items.to_dict("records"), vectors):
-        by_stat[(row["image_path"], row["size"], row["mtime_ns"])] = (row["content_hash"], vector)
-        by_hash[row["content_hash"]] = vector
+    for row, vector in zip(items.to_dict("records"), vectors):
+        if vector is not None:
+            by_stat[(row["image_path"], row["size"], row["mtime_ns"])] = (row["content_hash"], vector)
+            by_hash[row["content_hash"]] = vector
     return by_stat, by_hash
 
 
-def _partial_vectors(partial: Path, encoder: Encoder) -> dict:
-    """Content hash -> vector from chunks an interrupted build left behind."""
-    found = {}
-    for chunk in sorted(partial.glob("chunk-*.npz")):
-        try:
-            with np.load(chunk, allow_pickle=False) as saved:
-                if str(saved["encoder"]) != encoder.name or saved["vectors"].shape[1] != encoder.dim:
-                    continue
-                found.update(zip(saved["hashes"].tolist(), saved["vectors"]))
-        except Exception:  # a chunk torn by the interruption is simply re-encoded
-            log.warning("ignoring unreadable build chunk %s", chunk.name)
-    return found
-
-
-def _save_chunk(partial: Path, encoder: Encoder, hashes: list[str], vectors: np.ndarray) -> None:
-    import io
-
-    buffer = io.BytesIO()
-    np.savez(buffer, encoder=np.array(encoder.name), hashes=np.array(hashes), vectors=vectors)
-    atomic_write_bytes(partial / f"chunk-{time.time_ns()}.npz", buffer.getvalue())
-
-
 def build_store(records: list[Artwork], encoder: Encoder, directory: Path | str, corpus: Corpus,
-                settings: dict | None = None, kind: str = AUTO, threshold: int = APPROX_THRESHOLD,
-                batch_size: int = 32, workers: int = 2,
+                settings: dict | None = None, options: BuildOptions = BuildOptions(),
                 progress: Callable[[int, int], None] | None = None) -> BuildReport:
     """Build or update the index at `directory` for `records`, re-encoding only what changed.
 
     Unchanged files (same relative path, size and mtime, else same content hash)
-    reuse their vectors; deleted ones drop out; chunks of an interrupted build are
-    picked up again. `progress(done, total)` reports encoding progress.
+    reuse their vectors; deleted ones drop out; shards of an interrupted build are
+    picked up again. New vectors are encoded by `options.engine` and written to
+    shards as they arrive; the index is built from them. `progress(done, total)`
+    reports encoding progress.
     """
     started = time.perf_counter()
     directory = Path(directory)
     if (directory / MANIFEST_FILE).is_file():
         check_encoder(read_manifest(directory), encoder.name, directory)  # never overwrite another encoder's index
     root = corpus.resolve_root()
-    by_stat, by_hash = _previous_vectors(directory, encoder)
-    partial = directory / PARTIAL_DIR
-    resumable = _partial_vectors(partial, encoder)
+    shards = ShardSet(directory / SHARDS_DIR, encoder.name, encoder.dim)
+    by_stat, by_hash = _previous_vectors(directory, encoder, shards)
+    resumable = shards.locations()
     report = BuildReport()
 
     rows, vectors, to_encode = [], {}, []
@@ -266,7 +279,7 @@ def build_store(records: list[Artwork], encoder: Encoder, directory: Path | str,
         rows.append((position, row))
 
     if to_encode:
-        _encode_missing(records, to_encode, dict(rows), encoder, partial, vectors, report, batch_size, workers, progress)
+        _encode_missing(records, to_encode, dict(rows), encoder, shards, vectors, report, options, progress)
 
     kept = [(position, row) for position, row in rows if position in vectors]
     report.count = len(kept)
@@ -283,11 +296,42 @@ def build_store(records: list[Artwork], encoder: Encoder, directory: Path | str,
     frame = records_to_frame([records[position] for position, _ in kept])
     for column in ("image_path", "content_hash", "size", "mtime_ns"):
         frame[column] = [row[column] for _, row in kept]
-    matrix = np.stack([vectors[position] for position, _ in kept]).astype(np.float32)
-    _write(directory, frame, build_index(matrix, kind, threshold), encoder, corpus, settings or {})
-    shutil.rmtree(partial, ignore_errors=True)
+    refs = [vectors[position] for position, _ in kept]
+    kind = choose_kind(len(refs), options.kind, options.threshold, options.ivfpq_threshold)
+    if kind == IVFPQ:  # the index keeps codes only: every vector it holds must stay in a shard for rebuilds
+        refs = _persist_in_shards(refs, [row["content_hash"] for _, row in kept], shards, options.shard_size)
+    index = build_index_from_rows(len(refs), encoder.dim, lambda rows: _gather(refs, rows, shards), kind=kind,
+                                  ivfpq=options.ivfpq, seed=options.seed)
+    _write(directory, frame, index, encoder, corpus, settings or {})
+    if kind != IVFPQ:  # the index holds the vectors exactly: the shards were only there to resume
+        shutil.rmtree(directory / SHARDS_DIR, ignore_errors=True)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _gather(refs: list, rows: np.ndarray, shards: ShardSet) -> np.ndarray:
+    """float32 vectors of `refs[rows]`, reading shard-held ones through memory maps."""
+    picked = [refs[row] for row in rows]
+    on_disk = [i for i, ref in enumerate(picked) if isinstance(ref, ShardRow)]
+    out = np.empty((len(picked), shards.dim), dtype=np.float32)
+    if on_disk:
+        out[on_disk] = shards.gather([picked[i] for i in on_disk])
+    for i, ref in enumerate(picked):
+        if not isinstance(ref, ShardRow):
+            out[i] = ref
+    return out
+
+
+def _persist_in_shards(refs: list, hashes: list[str], shards: ShardSet, shard_size: int) -> list:
+    """Write the in-memory vectors among `refs` to shards; the same list with shard rows in their place."""
+    in_memory = [i for i, ref in enumerate(refs) if not isinstance(ref, ShardRow)]
+    refs = list(refs)
+    for start in range(0, len(in_memory), shard_size):
+        chunk = in_memory[start:start + shard_size]
+        name = shards.write([hashes[i] for i in chunk], np.stack([refs[i] for i in chunk]))
+        for row, i in enumerate(chunk):
+            refs[i] = ShardRow(name, row)
+    return refs
 
 
 def _same_order(directory: Path, paths: list[str]) -> bool:
@@ -297,47 +341,50 @@ def _same_order(directory: Path, paths: list[str]) -> bool:
         return False
 
 
-def _encode_missing(records, positions, rows, encoder, partial, vectors, report, batch_size, workers, progress):
+def _encode_missing(records, positions, rows, encoder, shards, vectors, report, options, progress):
     done = 0
 
-    def on_batch(count):
+    def on_images(count):
         nonlocal done
         done += count
         if progress:
             progress(done, len(positions))
 
-    # Encode in chunks, each saved as it completes, so an interrupted build loses one chunk at most.
-    for start in range(0, len(positions), CHECKPOINT_EVERY):
-        chunk = positions[start:start + CHECKPOINT_EVERY]
-        result = embed_paths(encoder, [records[p].image_path for p in chunk], batch_size, workers, on_batch)
+    job = EncodeJob(encoder=encoder, paths=[Path(records[p].image_path) for p in positions],
+                    shard_size=options.shard_size, batch_size=options.batch_size, workers=options.workers,
+                    on_images=on_images, options=options.engine_options)
+    # Each shard is on disk before the next is asked for, so an interrupted build loses one shard at most.
+    for result in engine_named(options.engine)(job):
         for local, reason in result.failed.items():
-            report.skipped[records[chunk[local]].id] = reason
-        encoded = [chunk[local] for local in result.ok]
-        for position, vector in zip(encoded, result.vectors):
-            vectors[position] = vector
+            report.skipped[records[positions[local]].id] = reason
+        encoded = [positions[local] for local in result.ok]
+        if not encoded:
+            continue
+        name = shards.write([rows[p]["content_hash"] for p in encoded], result.vectors)
+        for row, position in enumerate(encoded):
+            vectors[position] = ShardRow(name, row)
         report.encoded += len(encoded)
-        if encoded:
-            _save_chunk(partial, encoder, [rows[p]["content_hash"] for p in encoded], result.vectors)
 
 
 def _write(directory: Path, frame: pd.DataFrame, index: faiss.Index, encoder: Encoder, corpus: Corpus,
            settings: dict) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     items_bytes = frame.to_csv(index=False).encode("utf-8")
-    index_bytes = faiss.serialize_index(index).tobytes()
     atomic_write_bytes(directory / ITEMS_FILE, items_bytes)
-    atomic_write_bytes(directory / INDEX_FILE, index_bytes)
+    save_index(index, directory / INDEX_FILE)
     atomic_write_json(directory / SETTINGS_FILE, settings)
+    index_path = directory / INDEX_FILE
     manifest = {
         "format_version": FORMAT_VERSION,
         "encoder": {"name": encoder.name, "version": encoder.version, "dim": encoder.dim},
         "corpus": corpus.to_json(),
         "count": int(index.ntotal),
         "index_kind": index_kind(index),
+        "index": describe(index),
         "metric": "inner_product (cosine on L2-normalised vectors)",
         "items_digest": sha256_bytes("\n".join(frame["content_hash"]).encode()),
-        "files": {name: {"size": len(payload), "sha256": sha256_bytes(payload)}
-                  for name, payload in ((INDEX_FILE, index_bytes), (ITEMS_FILE, items_bytes))},
+        "files": {INDEX_FILE: {"size": index_path.stat().st_size, "sha256": sha256_file(index_path)},
+                  ITEMS_FILE: {"size": len(items_bytes), "sha256": sha256_bytes(items_bytes)}},
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     atomic_write_json(directory / MANIFEST_FILE, manifest)  # last: it vouches for the files above

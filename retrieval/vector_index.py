@@ -2,43 +2,138 @@
 
 Inner product on normalised vectors is cosine similarity. Small collections use
 the exact `IndexFlatIP`; above `APPROX_THRESHOLD` vectors an HNSW graph keeps
-single-query search in the low milliseconds (see `museum bench` for the figures
-behind these defaults).
+single-query search in the low milliseconds; above `IVFPQ_THRESHOLD` an IVF-PQ
+index (PCA rotation, inverted lists, product-quantised codes) keeps millions of
+vectors in a few bytes each, trained on a sample and filled chunk by chunk, so the
+float32 vectors are never all in memory (see `museum bench search|scale` for the
+figures behind these defaults).
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Callable, Iterable
 
 import faiss
 import numpy as np
 
-from data.files import atomic_write_bytes
+from data.files import atomic_write_with
 
 FLAT = "flat"
 HNSW = "hnsw"
+IVFPQ = "ivfpq"
 AUTO = "auto"
+KINDS = (FLAT, HNSW, IVFPQ)
 APPROX_THRESHOLD = 100_000
+IVFPQ_THRESHOLD = 1_000_000  # HNSW needs ~5 GB of RAM per million 1280-d vectors; IVF-PQ ~0.1 GB
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 96
 
 
-def choose_kind(count: int, kind: str = AUTO, threshold: int = APPROX_THRESHOLD) -> str:
+
+@dataclass(frozen=True)
+class IvfPqParams:
+    """An IVF-PQ index: `pca` dims after a PCA rotation (0: none), `nlist` inverted lists, `m` codes of `nbits` bits.
+
+    `nlist=0` picks about 4 * sqrt(N) lists (a power of two) for N vectors; `nprobe`
+    lists are scanned per query (a search-time setting, recorded in the manifest).
+    """
+
+    pca: int = 0
+    nlist: int = 0
+    m: int = 64
+    nbits: int = 8
+    nprobe: int = 32
+    train_size: int = 100_000
+
+    def lists_for(self, count: int) -> int:
+        if self.nlist:
+            return self.nlist
+        return int(min(65536, max(64, 2 ** round(np.log2(4 * np.sqrt(max(count, 1)))))))
+
+    def factory(self, dim: int, count: int) -> str:
+        pca = f"PCAR{self.pca}," if self.pca and self.pca < dim else ""
+        # An HNSW graph over the list centroids assigns each vector in far fewer distance computations
+        # than a flat scan of thousands of 1280-d centroids: the bulk of the time of adding millions.
+        return f"{pca}IVF{self.lists_for(count)}_HNSW32,PQ{self.m}x{self.nbits}"
+
+
+def choose_kind(count: int, kind: str = AUTO, threshold: int = APPROX_THRESHOLD,
+                ivfpq_threshold: int = IVFPQ_THRESHOLD) -> str:
     if kind == AUTO:
-        return HNSW if count >= threshold else FLAT
-    if kind not in (FLAT, HNSW):
-        raise ValueError(f"unknown index kind {kind!r}: use auto, flat or hnsw")
+        return IVFPQ if count >= ivfpq_threshold else HNSW if count >= threshold else FLAT
+    if kind not in KINDS:
+        raise ValueError(f"unknown index kind {kind!r}: use auto, {', '.join(KINDS)}")
     return kind
 
 
+def new_ivfpq(dim: int, count: int, params: IvfPqParams = IvfPqParams()) -> faiss.Index:
+    """An untrained IVF-PQ index sized for `count` vectors."""
+    index = faiss.index_factory(dim, params.factory(dim, count), faiss.METRIC_INNER_PRODUCT)
+    ivf = faiss.downcast_index(faiss.extract_index_ivf(index))
+    ivf.nprobe = params.nprobe
+    # Polysemous training (simulated annealing of the code order, for Hamming pre-filtering, which this
+    # index does not use) took minutes on its own for a 20k-vector sample here.
+    ivf.do_polysemous_training = False
+    return index
+
+
+def fill_in_chunks(index: faiss.Index, chunks: Iterable[np.ndarray]) -> faiss.Index:
+    for chunk in chunks:
+        index.add(np.ascontiguousarray(chunk, dtype=np.float32))
+    return index
+
+
+def build_index_from_rows(count: int, dim: int, take: Callable[[np.ndarray], np.ndarray], kind: str = AUTO,
+                          threshold: int = APPROX_THRESHOLD, ivfpq_threshold: int = IVFPQ_THRESHOLD,
+                          ivfpq: IvfPqParams = IvfPqParams(), chunk_rows: int = 65_536, seed: int = 0) -> faiss.Index:
+    """An index over `count` vectors that `take(row numbers) -> float32[n, D]` reads on demand.
+
+    Flat and HNSW indexes hold every vector anyway, so they are read at once; an
+    IVF-PQ index is trained on a random sample and filled `chunk_rows` at a time.
+    """
+    chosen = choose_kind(count, kind, threshold, ivfpq_threshold)
+    if chosen != IVFPQ:
+        return build_index(take(np.arange(count)), chosen)
+    index = new_ivfpq(dim, count, ivfpq)
+    sample = np.random.default_rng(seed).choice(count, min(count, ivfpq.train_size), replace=False)
+    index.train(np.ascontiguousarray(take(np.sort(sample)), dtype=np.float32))
+    return fill_in_chunks(index, (take(np.arange(start, min(count, start + chunk_rows)))
+                                  for start in range(0, count, chunk_rows)))
+
+
+def set_nprobe(index: faiss.Index, nprobe: int) -> None:
+    """Lists scanned per query by an IVF index (no effect on other kinds)."""
+    if index_kind(index) == IVFPQ:
+        faiss.extract_index_ivf(index).nprobe = int(nprobe)
+
+
+def describe(index: faiss.Index) -> dict:
+    """Kind and parameters, for the manifest."""
+    kind = index_kind(index)
+    if kind == HNSW:
+        return {"kind": kind, "M": HNSW_M, "ef_search": int(index.hnsw.efSearch)}
+    if kind == IVFPQ:
+        ivf = faiss.extract_index_ivf(index)
+        pq = faiss.downcast_index(ivf).pq
+        pca = index.chain.at(0).d_out if isinstance(index, faiss.IndexPreTransform) else 0
+        return {"kind": kind, **asdict(IvfPqParams(pca=int(pca), nlist=int(ivf.nlist), m=int(pq.M), nbits=int(pq.nbits),
+                                                    nprobe=int(ivf.nprobe), train_size=0))}
+    return {"kind": kind}
+
+
 def build_index(vectors: np.ndarray, kind: str = AUTO, threshold: int = APPROX_THRESHOLD) -> faiss.Index:
-    """An index over `vectors` (float32[N, D], normalised); row i gets id i."""
+    """A flat or HNSW index over `vectors` (float32[N, D], normalised); row i gets id i."""
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     if vectors.ndim != 2:
         raise ValueError(f"expected a 2-d array of vectors, got shape {vectors.shape}")
     dim = vectors.shape[1]
-    if choose_kind(len(vectors), kind, threshold) == HNSW:
+    chosen = choose_kind(len(vectors), kind, threshold, ivfpq_threshold=len(vectors) + 1)
+    if chosen == IVFPQ:
+        raise ValueError("an IVF-PQ index is trained and filled in chunks: use build_index_from_rows")
+    if chosen == HNSW:
         index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
         index.hnsw.efSearch = HNSW_EF_SEARCH
@@ -50,7 +145,13 @@ def build_index(vectors: np.ndarray, kind: str = AUTO, threshold: int = APPROX_T
 
 
 def index_kind(index: faiss.Index) -> str:
-    return HNSW if isinstance(index, faiss.IndexHNSW) else FLAT
+    if isinstance(index, faiss.IndexHNSW):
+        return HNSW
+    try:
+        faiss.extract_index_ivf(index)
+        return IVFPQ
+    except RuntimeError:  # not an IVF index
+        return FLAT
 
 
 def search(index: faiss.Index, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -65,15 +166,18 @@ def search(index: faiss.Index, queries: np.ndarray, k: int) -> tuple[np.ndarray,
 
 
 def all_vectors(index: faiss.Index) -> np.ndarray:
-    """The stored vectors, row i = id i (flat and HNSW-flat keep them exactly)."""
+    """The stored vectors, row i = id i (flat and HNSW-flat keep them exactly; IVF-PQ only approximately)."""
+    if index_kind(index) == IVFPQ:
+        raise ValueError("an IVF-PQ index keeps compressed codes, not the vectors: read them from its shards")
     if index.ntotal == 0:
         return np.zeros((0, index.d), dtype=np.float32)
     return index.reconstruct_n(0, index.ntotal)
 
 
 def save_index(index: faiss.Index, path: Path) -> None:
-    atomic_write_bytes(path, faiss.serialize_index(index).tobytes())
+    # FAISS writes the file itself: no second in-memory copy of a gigabyte-sized index.
+    atomic_write_with(path, lambda temporary: faiss.write_index(index, str(temporary)))
 
 
 def load_index(path: Path) -> faiss.Index:
-    return faiss.deserialize_index(np.fromfile(path, dtype=np.uint8))
+    return faiss.read_index(str(path))

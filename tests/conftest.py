@@ -63,3 +63,19 @@ def tiny_clip_dir(tmp_path_factory):
         "preprocess_cfg": {"mean": [0.48145466, 0.4578275, 0.40821073], "std": [0.26862954, 0.26130258, 0.27577711]},
     }))
     return directory, model
+
+
+@pytest.fixture(scope="session")
+def interrupted():
+    """`interrupted(n, engine)`: a build engine that is killed (Ctrl-C) after handing over n shards."""
+
+    def stop_after(shards: int, engine):
+        def run(job):
+            for count, result in enumerate(engine(job)):
+                if count == shards:
+                    raise KeyboardInterrupt
+                yield result
+
+        return run
+
+    return stop_after

@@ -10,11 +10,12 @@ import pytest
 from PIL import Image
 
 from data.corpora import load_folder
-from retrieval import store as store_module
 from retrieval.query import metadata_search, similar_to_image, year_range
-from retrieval.store import (Corpus, IndexCorruptError, IndexMismatchError, IndexMissingError, build_store,
-                             load_store, read_manifest)
-from retrieval.vector_index import FLAT, HNSW, build_index, search
+from retrieval.engines import ENGINES, LOCAL, encode_locally
+from retrieval.shards import ShardRow, ShardSet
+from retrieval.store import (SHARDS_DIR, BuildOptions, Corpus, IndexCorruptError, IndexMismatchError,
+                             IndexMissingError, build_store, load_store, read_manifest)
+from retrieval.vector_index import FLAT, HNSW, IVFPQ, IvfPqParams, build_index, search
 from data.images import load_image
 
 
@@ -68,25 +69,49 @@ def test_touched_but_identical_file_is_not_re_encoded(small_folder, tmp_path, li
     assert report.encoded == 0 and report.reused == 6
 
 
-def test_interrupted_build_resumes_from_saved_chunks(small_folder, tmp_path, lite0, monkeypatch):
-    monkeypatch.setattr(store_module, "CHECKPOINT_EVERY", 2)
-    calls = {"n": 0}
-    real_embed = store_module.embed_paths
-
-    def embed_then_crash(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise KeyboardInterrupt  # the user pressed Ctrl-C during the third chunk
-        return real_embed(*args, **kwargs)
-
-    monkeypatch.setattr(store_module, "embed_paths", embed_then_crash)
+def test_interrupted_build_resumes_from_saved_shards(small_folder, tmp_path, lite0, monkeypatch, interrupted):
+    options = BuildOptions(shard_size=2)
+    monkeypatch.setitem(ENGINES, LOCAL, interrupted(2, encode_locally))
     with pytest.raises(KeyboardInterrupt):
-        build(small_folder, tmp_path / "index", lite0)
+        build(small_folder, tmp_path / "index", lite0, options=options)
     assert not (tmp_path / "index" / "manifest.json").exists()
-    monkeypatch.setattr(store_module, "embed_paths", real_embed)
-    report = build(small_folder, tmp_path / "index", lite0)
+    assert ShardSet(tmp_path / "index" / SHARDS_DIR, lite0.name, lite0.dim).count() == 4
+    monkeypatch.setitem(ENGINES, LOCAL, encode_locally)
+    report = build(small_folder, tmp_path / "index", lite0, options=options)
     assert (report.resumed, report.encoded, report.count) == (4, 2, 6)
-    assert not (tmp_path / "index" / ".partial").exists()
+    assert not (tmp_path / "index" / SHARDS_DIR).exists()  # a flat index holds its vectors: shards are gone
+
+
+def test_shards_are_listed_only_when_whole(tmp_path):
+    shards = ShardSet(tmp_path, "enc", 4)
+    vectors = np.arange(12, dtype=np.float32).reshape(3, 4)
+    first = shards.write(["a", "b", "c"], vectors)
+    (tmp_path / "shard-000001.npy").write_bytes(b"torn")  # a shard whose writer was killed before the manifest
+    assert shards.count() == 3 and set(shards.locations()) == {"a", "b", "c"}
+    assert shards.write(["d"], vectors[:1]) == "shard-000001"  # the torn file is simply replaced
+    located = shards.locations()
+    np.testing.assert_array_equal(shards.gather([located["d"], located["b"]]), vectors[[0, 1]])
+    assert located["c"] == ShardRow(first, 2)
+    assert ShardSet(tmp_path, "another-encoder", 4).locations() == {}
+    with pytest.raises(ValueError):
+        shards.write(["e"], vectors)
+
+
+def test_ivfpq_index_round_trip_through_the_store(small_folder, tmp_path, lite0):
+    """A tiny IVF-PQ (2 lists, 16 two-bit codes: six images train no more) stands in for a large one."""
+    options = BuildOptions(kind=IVFPQ, ivfpq=IvfPqParams(pca=0, nlist=2, m=16, nbits=2, nprobe=2), shard_size=4)
+    report = build(small_folder, tmp_path / "index", lite0, options=options)
+    manifest = read_manifest(tmp_path / "index")
+    assert report.count == 6 and manifest["index_kind"] == IVFPQ
+    assert manifest["index"] == {"kind": IVFPQ, "pca": 0, "nlist": 2, "m": 16, "nbits": 2, "nprobe": 2,
+                                 "train_size": 0}
+    loaded = load_store(tmp_path / "index", lite0.name, nprobe=2)
+    query = loaded.records[2]
+    hits = similar_to_image(lite0, loaded, load_image(query.image_path), k=3)
+    assert hits[0].record.id == query.id
+    assert ShardSet(tmp_path / "index" / SHARDS_DIR, lite0.name, lite0.dim).count() == 6  # kept for rebuilds
+    again = build(small_folder, tmp_path / "index", lite0, options=options)
+    assert (again.encoded, again.reused) == (0, 6)
 
 
 def test_encoder_mismatch_is_explained_and_nothing_is_overwritten(small_folder, tmp_path, lite0):

@@ -14,15 +14,21 @@ from retrieval.encoders import load_encoder
 
 PARTS = ("build", "similar", "predict", "search", "incremental")
 EXPLAIN = "explain"  # not in "all": it needs trained heads and the Kaggle data, and takes minutes
+SCALE = "scale"  # not in "all": millions of vectors and several Ray sessions take tens of minutes
 
 
 def register(subparsers, common) -> None:
     parser = subparsers.add_parser("bench", parents=[common], help="measure speed (figures printed, not asserted)")
-    parser.add_argument("part", nargs="?", default="all", choices=[*PARTS, "all", EXPLAIN])
+    parser.add_argument("part", nargs="?", default="all", choices=[*PARTS, "all", EXPLAIN, SCALE])
     parser.add_argument("--best-artworks", metavar="PATH", help="benchmark on this Kaggle corpus (default: the Met corpus)")
     parser.add_argument("--images", type=int, default=256, help="images for the throughput/latency figures")
     parser.add_argument("--scale", default="100000,1000000", help="vector counts for the search figures")
     parser.add_argument("--lime-images", type=int, default=40, help="explain: images LIME runs on (about 5 s each)")
+    parser.add_argument("--vectors", default="1000000,10000000",
+                        help="scale: synthetic vector counts for the IVF-PQ figures (0 skips them)")
+    parser.add_argument("--nprobe", default="8,16,32,64", help="scale: IVF lists scanned per query, each measured")
+    parser.add_argument("--ray-actors", dest="actor_counts", default="1,2", help="scale: Ray actor counts for the throughput figures "
+                        "('' skips them; needs the scale extra)")
     parser.add_argument("--json", action="store_true")
     parser.set_defaults(handler=bench_command)
 
@@ -30,6 +36,8 @@ def register(subparsers, common) -> None:
 def bench_command(args, settings: Settings) -> int:
     if args.part == EXPLAIN:
         return explain_bench_command(args, settings)
+    if args.part == SCALE:
+        return scale_bench_command(args, settings)
     corpus, _ = corpus_of(args)
     records = load_corpus(corpus.kind, corpus.root)
     sample = random.Random(settings.seed).sample(records, min(args.images, len(records)))
@@ -87,4 +95,41 @@ def explain_bench_command(args, settings: Settings) -> int:
         emit_json(figures)
     else:
         _show(EXPLAIN, figures, as_json=False)
+    return EXIT_OK
+
+
+def _counts(text: str, flag: str) -> list[int]:
+    try:
+        return [int(value) for value in text.split(",") if value.strip() and int(value)]
+    except ValueError:
+        raise UserError(f"{flag} takes comma-separated counts, got {text!r}") from None
+
+
+def scale_bench_command(args, settings: Settings) -> int:
+    """IVF-PQ at millions of synthetic vectors; Ray embedding throughput beside the local build."""
+    from tqdm import tqdm
+
+    from app.commands.index_commands import build_options
+    from retrieval.encoders import load_encoder
+
+    encoder = load_encoder(settings.encoder)
+    options = build_options(settings)
+    figures = {"encoder": encoder.name, "scale": [], "ray": None}
+    for count in _counts(args.vectors, "--vectors"):
+        with tqdm(total=count, unit="vec", desc=f"IVF-PQ {count:,}", disable=None) as bar:
+            result = bench.bench_scale(count, encoder.dim, options.ivfpq, tuple(_counts(args.nprobe, "--nprobe")),
+                                       seed=settings.seed, progress=bar.update)
+        figures["scale"].append(result)
+        _show(SCALE, result, args.json)
+    actors = _counts(args.actor_counts, "--ray-actors")
+    if actors:
+        corpus, _ = corpus_of(args)
+        records = load_corpus(corpus.kind, corpus.root)
+        sample = random.Random(settings.seed).sample(records, min(args.images, len(records)))
+        figures["ray"] = {"corpus": str(corpus.root or corpus.kind), **bench.bench_ray_throughput(
+            encoder, [Path(r.image_path) for r in sample], tuple(actors), options.engine_options["ray"],
+            settings.batch_size, settings.workers)}
+        _show("ray", figures["ray"], args.json)
+    if args.json:
+        emit_json(figures)
     return EXIT_OK

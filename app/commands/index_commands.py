@@ -13,7 +13,9 @@ from data.corpora import BEST_ARTWORKS, FOLDER, MET, CorpusError, load_corpus
 from data.images import ImageError, load_image
 from retrieval.encoders import OPEN_CLIP_PREFIX, EncoderError, load_encoder
 from retrieval.query import similar_to_image, text_search
-from retrieval.store import Corpus, IndexError_, IndexMissingError, build_store, load_store
+from retrieval.engines import ENGINES
+from retrieval.store import BuildOptions, Corpus, IndexError_, IndexMissingError, build_store, load_store
+from retrieval.vector_index import AUTO, KINDS, IvfPqParams
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +28,13 @@ def register(subparsers, common) -> None:
     source.add_argument("--corpus", choices=[MET], help="the embedded Met paintings (default)")
     source.add_argument("--best-artworks", metavar="PATH", help="a Kaggle 'Best Artworks of All Time' folder")
     source.add_argument("--folder", metavar="PATH", help="any folder of images (recursive)")
-    build.add_argument("--kind", choices=["auto", "flat", "hnsw"], default="auto",
-                       help="index type; auto = exact below the approximate threshold")
+    build.add_argument("--kind", choices=[AUTO, *KINDS], default=AUTO,
+                       help="index type; auto = exact, then HNSW, then IVF-PQ as the corpus grows")
     build.add_argument("--batch-size", type=int)
+    build.add_argument("--engine", choices=list(ENGINES), help="who encodes: this process (local, default) or a "
+                       "Ray cluster (ray; pip install -e '.[cpu,scale]') (MUSEUM_ENGINE)")
+    build.add_argument("--ray-address", help="the Ray cluster to join (MUSEUM_RAY_ADDRESS); "
+                       "without it --engine ray starts a private local instance")
     build.set_defaults(handler=build_command)
 
     similar = subparsers.add_parser("similar", parents=[common], help="artworks that look like an image")
@@ -56,7 +62,8 @@ def corpus_of(args) -> tuple[Corpus, str]:
 
 def build_command(args, settings: Settings) -> int:
     corpus, corpus_name = corpus_of(args)
-    settings = settings.with_overrides(corpus=corpus_name, batch_size=args.batch_size)
+    settings = settings.with_overrides(corpus=corpus_name, batch_size=args.batch_size, engine=args.engine,
+                                       ray_address=args.ray_address)
     try:
         records = load_corpus(corpus.kind, corpus.root)
     except CorpusError as error:
@@ -73,16 +80,31 @@ def build_command(args, settings: Settings) -> int:
             bar.update(done - bar.n)
 
         try:
-            report = build_store(records, encoder, directory, corpus, settings.to_json(), kind=args.kind,
-                                 threshold=settings.approx_threshold, batch_size=settings.batch_size,
-                                 workers=settings.workers, progress=progress)
+            report = build_store(records, encoder, directory, corpus, settings.to_json(),
+                                 build_options(settings, args.kind), progress=progress)
         except IndexError_ as error:
             raise UserError(str(error)) from None
+        except ImportError as error:  # --engine ray without the extra
+            raise UserError(f"the {settings.engine} engine needs the scale extra ({error}): "
+                            "pip install -e '.[cpu,scale]'") from None
     log.info("%s", report.summary())
     for artwork_id, reason in sorted(report.skipped.items()):
         log.warning("skipped %s: %s", artwork_id, reason)
     print(f"{report.summary()} -> {directory}")
     return EXIT_OK
+
+
+def build_options(settings: Settings, kind: str = AUTO) -> BuildOptions:
+    from retrieval.ray_embed import RayOptions  # imports ray only when the engine runs
+
+    ray = RayOptions(address=settings.ray_address, num_cpus=settings.ray_num_cpus, actors=settings.ray_actors,
+                     cpus_per_actor=settings.ray_cpus_per_actor, batch_size=settings.ray_batch_size)
+    return BuildOptions(kind=kind, threshold=settings.approx_threshold, ivfpq_threshold=settings.ivfpq_threshold,
+                        ivfpq=IvfPqParams(pca=settings.ivf_pca, nlist=settings.ivf_nlist, m=settings.ivf_m,
+                                          nprobe=settings.ivf_nprobe,
+                                          train_size=settings.ivf_train_size),
+                        engine=settings.engine, engine_options={"ray": ray}, batch_size=settings.batch_size,
+                        workers=settings.workers, shard_size=settings.shard_size, seed=settings.seed)
 
 
 def _encoder(settings: Settings):
@@ -95,7 +117,7 @@ def _encoder(settings: Settings):
 def load_index_for(settings: Settings):
     directory = settings.resolved_index_dir()
     try:
-        return load_store(directory, settings.encoder)
+        return load_store(directory, settings.encoder, nprobe=settings.ivf_nprobe)
     except IndexMissingError:
         raise UserError(f"no index for encoder {settings.encoder} at {directory}: build one with "
                         f"`museum index build --encoder {settings.encoder}`") from None
