@@ -117,11 +117,13 @@ def fit_bundle(styles_by_view: dict[str, np.ndarray], corpus: LabelledCorpus, pa
     return provisional, fitting
 
 
-def train(root: Path, config: FeatureConfig = FeatureConfig(), seed: int = 0, progress: Progress | None = None,
-          batch_size: int = 32, workers: int = 2, cache_dir: Path | None = CACHE_DIR) -> tuple[HeadBundle, dict]:
-    """Train the heads on a best-artworks folder; returns the bundle and its manifest (with test metrics)."""
+def train(root: Path | LabelledCorpus, config: FeatureConfig = FeatureConfig(), seed: int = 0,
+          progress: Progress | None = None, batch_size: int = 32, workers: int = 2,
+          cache_dir: Path | None = CACHE_DIR) -> tuple[HeadBundle, dict]:
+    """Train the heads on a best-artworks folder, or on a ready corpus (classifier/folder_corpus.py);
+    returns the bundle and its manifest (with test metrics)."""
     started = time.time()
-    corpus = labelled_corpus(root)
+    corpus = root if isinstance(root, LabelledCorpus) else labelled_corpus(root)
     extractor = StyleExtractor(config)
     views = {name: cached_extract(extractor, corpus.paths, name, VIEWS[name], cache_dir, batch_size=batch_size,
                                   workers=workers,

@@ -19,6 +19,9 @@ log = logging.getLogger(__name__)
 def register(subparsers, common) -> None:
     train = subparsers.add_parser("train", parents=[common], help="train the artist/movement heads")
     train.add_argument("--best-artworks", metavar="PATH", help="Kaggle 'Best Artworks' folder (MUSEUM_BEST_ARTWORKS)")
+    train.add_argument("--folder", metavar="PATH", help="a museum's folder: painters from its sidecar's `artist` "
+                                                        "column (with --best-artworks: added to the Kaggle 50)")
+    train.add_argument("--min-works", type=int, help="--folder: works a painter needs to be learnt (MUSEUM_MIN_WORKS)")
     train.add_argument("--seed", type=int, help="split and training seed (MUSEUM_SEED)")
     train.add_argument("--json", action="store_true", help="print the manifest as one JSON object")
     train.set_defaults(handler=train_command)
@@ -68,14 +71,29 @@ def classifier_for(settings: Settings):
         raise UserError(str(error)) from None
 
 
+def check_trainable(settings: Settings) -> None:
+    if settings.encoder not in LITE_RESOLUTION:
+        raise UserError(f"training uses EfficientNet-Lite style features, not {settings.encoder}; "
+                        f"choose --encoder {' / '.join(LITE_RESOLUTION)} (CLIP encoders classify zero-shot)")
+
+
+def training_summary(manifest: dict, directory: Path) -> str:
+    test, unknown = manifest["metrics"]["test"], manifest["metrics"]["unknown"]
+    return (f"test top-1 {test['top1']:.3f}  top-3 {test['top3']:.3f}  macro-F1 {test['macro_f1']:.3f}  "
+            f"ECE {test['ece']:.3f}  photo top-1 {manifest['metrics']['test_photo']['top1']:.3f}  "
+            f"unknown AUROC {unknown['auroc']:.3f}  -> {directory}")
+
+
 def train_command(args, settings: Settings) -> int:
     from retrieval.style_features import FeatureConfig
     from classifier.model import save_bundle
     from classifier.train import train
 
-    if settings.encoder not in LITE_RESOLUTION:
-        raise UserError(f"training uses EfficientNet-Lite style features, not {settings.encoder}; "
-                        f"choose --encoder {' / '.join(LITE_RESOLUTION)} (CLIP encoders classify zero-shot)")
+    if args.folder:
+        from app.commands.collection_commands import train_folder_command
+
+        return train_folder_command(args, settings)
+    check_trainable(settings)
     root = _best_artworks(settings)
     try:
         bundle, manifest = train(root, FeatureConfig(encoder=settings.encoder), seed=settings.seed,
@@ -84,14 +102,11 @@ def train_command(args, settings: Settings) -> int:
         raise UserError(str(error)) from None
     directory = settings.resolved_heads_dir()
     save_bundle(bundle, directory, manifest, settings.to_json())
-    test, unknown = manifest["metrics"]["test"], manifest["metrics"]["unknown"]
     log.info("heads written to %s in %.0f s", directory, manifest["train_seconds"])
     if args.json:
         emit_json(manifest)
     else:
-        print(f"test top-1 {test['top1']:.3f}  top-3 {test['top3']:.3f}  macro-F1 {test['macro_f1']:.3f}  "
-              f"ECE {test['ece']:.3f}  photo top-1 {manifest['metrics']['test_photo']['top1']:.3f}  "
-              f"unknown AUROC {unknown['auroc']:.3f}  -> {directory}")
+        print(training_summary(manifest, directory))
     return EXIT_OK
 
 
