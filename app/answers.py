@@ -53,7 +53,13 @@ def _listing(items) -> str:
 
 
 def fact(entry: ArtistEntry, name: str) -> str | None:
-    """The answer to one fact question (see app.intents.FACTS), or None when the entry lacks it."""
+    """The answer to one fact question (see app.intents.FACTS), or None when the entry lacks it; a museum's
+    own entry is named as the source."""
+    sentence = _fact_sentence(entry, name)
+    return f"{sentence} (Source: {entry.source}.)" if sentence and entry.source and name != "about" else sentence
+
+
+def _fact_sentence(entry: ArtistEntry, name: str) -> str | None:
     who, he = entry.name, entry.pronoun()
     if name == "born" and entry.born.year:
         place = f" in {entry.born.place}" if entry.born.place else ""
@@ -91,6 +97,8 @@ def about(entry: ArtistEntry) -> str:
         lines.append(f"Well-known works: {_listing(entry.notable_works)}.")
     if note := kaggle_note(entry, long=not entry.bio):
         lines.append(note)
+    if entry.source:
+        lines.append(f"Source: {entry.source}.")
     return "\n\n".join(lines)
 
 
@@ -143,7 +151,8 @@ def card(entry: ArtistEntry) -> dict:
     return {"name": entry.name, "full_name": entry.full_name, "lifespan": lifespan(entry),
             "born": when(entry.born), "born_place": entry.born.place, "died": when(entry.died),
             "died_place": entry.died.place, "nationality": entry.nationality, "movements": list(entry.movements),
-            "notable_works": list(entry.notable_works), "bio": entry.bio, "kaggle": kaggle_note(entry)}
+            "notable_works": list(entry.notable_works), "bio": entry.bio, "kaggle": kaggle_note(entry),
+            "source": entry.source}
 
 
 def compare(first: ArtistEntry, second: ArtistEntry) -> str:

@@ -18,7 +18,8 @@ from typing import Callable
 import numpy as np
 
 from app.settings import Settings
-from data.knowledge import KNOWLEDGE_FILE, ArtistEntry, KnowledgeBase, load_knowledge
+from data.curator import curated_knowledge
+from data.knowledge import KNOWLEDGE_FILE, ArtistEntry, KnowledgeBase
 from data.records import Artwork, with_extra
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ class Resources:
         return self._part("kb", self._load_kb)
 
     def _load_kb(self) -> KnowledgeBase:
-        kb = load_knowledge(self.knowledge_path)
+        kb = curated_knowledge(self.settings.curator_files(), self.knowledge_path)  # the museum's entries win
         root = self.settings.best_artworks
         if root is not None:
             from data.corpora import CorpusError, read_artists_csv

@@ -6,14 +6,19 @@ its values down. The resolved settings are written beside every artifact.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Annotated
 
 from platformdirs import user_cache_dir
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INDEX_ROOT = PROJECT_ROOT / "index"
 WEIGHTS_ROOT = PROJECT_ROOT / "classifier" / "weights"
+COLLECTION_STATE = ".museum"  # inside a museum's collection folder: its index, heads and curator's entries
+CURATOR_STORE = "artists.json"  # in COLLECTION_STATE: the painters `museum knowledge add` stored
 
 
 class Settings(BaseSettings):
@@ -47,12 +52,48 @@ class Settings(BaseSettings):
     seed: int = 0
     kiosk_idle_seconds: float = 180.0  # a kiosk session resets after this long without a visitor
     log_level: str = "WARNING"
+    # A museum's own collection folder (images + metadata.csv). When set, the index, the trained heads and the
+    # curator's entries live in <collection>/.museum/; unset, nothing of the shipped defaults changes.
+    collection: Path | None = None
+    # Curators' files (JSON or CSV) merged over the shipped knowledge base, in order; the environment variable
+    # separates several with os.pathsep (":" on Linux).
+    knowledge_files: Annotated[list[Path], NoDecode] = []
+    min_works: int = 10  # a painter with fewer works in a collection is not learnt by `museum train --folder`
+
+    @field_validator("knowledge_files", mode="before")
+    @classmethod
+    def _split_paths(cls, value):
+        return [part for part in value.split(os.pathsep) if part.strip()] if isinstance(value, str) else value
 
     def resolved_index_dir(self) -> Path:
-        return self.index_dir or INDEX_ROOT / f"{self.corpus}-{slug(self.encoder)}"
+        if self.index_dir:
+            return self.index_dir
+        if self.collection:
+            return self.collection / COLLECTION_STATE / f"index-{slug(self.encoder)}"
+        return INDEX_ROOT / f"{self.corpus}-{slug(self.encoder)}"
 
     def resolved_heads_dir(self) -> Path:
-        return self.heads_dir or WEIGHTS_ROOT / slug(self.encoder)
+        """--heads-dir, else the collection's heads once trained, else the shipped ones."""
+        if self.heads_dir:
+            return self.heads_dir
+        if self.collection and (self.collection_heads_dir() / "manifest.json").is_file():
+            return self.collection_heads_dir()
+        return WEIGHTS_ROOT / slug(self.encoder)
+
+    def collection_heads_dir(self) -> Path:
+        """Where `museum train --folder` writes the collection's heads (unless --heads-dir says otherwise)."""
+        if self.collection is None:
+            raise ValueError("no collection configured (--collection PATH or MUSEUM_COLLECTION)")
+        return self.heads_dir or self.collection / COLLECTION_STATE / f"heads-{slug(self.encoder)}"
+
+    def curator_store(self) -> Path | None:
+        """The collection's file of curator's entries (written by `museum knowledge add`), if a collection is set."""
+        return self.collection / COLLECTION_STATE / CURATOR_STORE if self.collection else None
+
+    def curator_files(self) -> list[Path]:
+        """Every curator's file to merge over the shipped knowledge base: the collection's store, then --knowledge."""
+        store = self.curator_store()
+        return ([store] if store is not None and store.is_file() else []) + list(self.knowledge_files)
 
     def with_overrides(self, **flags) -> "Settings":
         """A validated copy with the command-line flags that were actually given (None = not given)."""

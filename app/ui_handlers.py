@@ -189,6 +189,8 @@ def card_markdown(card: dict) -> str:
     for text in (card.get("bio"), card.get("kaggle")):  # the Kaggle note names its source itself
         if text:
             lines.append(str(text))
+    if card.get("source"):  # a museum's own entry
+        lines.append(f"*Source: {card['source']}*")
     return "\n\n".join(lines)
 
 

@@ -199,13 +199,13 @@ def met_metrics(bundle: HeadBundle, known_test: np.ndarray, others: np.ndarray, 
                           "known_answered": float(outputs.known.mean())}}
 
 
-def train(root: Path, other_root: Path, config: FeatureConfig = FeatureConfig(), seed: int = 0,
+def train(root: Path | LabelledCorpus, other_root: Path, config: FeatureConfig = FeatureConfig(), seed: int = 0,
           progress: Progress | None = None, batch_size: int = 32, workers: int = 2,
           cache_dir: Path | None = None) -> tuple[HeadBundle, dict]:
-    """Train the heads on a best-artworks folder and a folder of other painters' paintings; returns the
-    bundle and its manifest (validation and test figures)."""
+    """Train the heads on a best-artworks folder (or a ready corpus: classifier/folder_corpus.py) and a
+    folder of other painters' paintings; returns the bundle and its manifest (validation and test figures)."""
     started = time.time()
-    corpus = labelled_corpus(root)
+    corpus = root if isinstance(root, LabelledCorpus) else labelled_corpus(root)
     extractor = StyleExtractor(config)
 
     def features(paths: list[Path], name: str, view) -> np.ndarray:

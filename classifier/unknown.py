@@ -46,7 +46,8 @@ class DistanceModel:
         reduced = features @ vt.T
         means = np.stack([reduced[labels == c].mean(axis=0) for c in range(labels.max() + 1)])
         within = reduced - means[labels]
-        covariance = within.T @ within / len(within) + 1e-3 * np.eye(dim)
+        # A small collection has fewer training rows than `dim`: the SVD then gives only that many directions.
+        covariance = within.T @ within / len(within) + 1e-3 * np.eye(len(vt))
         whiten = np.linalg.cholesky(np.linalg.inv(covariance))  # x @ whiten has identity covariance
         return cls(vt.T.astype(np.float32), whiten.astype(np.float32), (means @ whiten).astype(np.float32))
 

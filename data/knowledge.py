@@ -4,7 +4,9 @@
 full names and aliases after accent/case folding, then fuzzily (difflib ratio) so
 common misspellings land on the right artist while ordinary words match nothing.
 A Kaggle artists.csv may be merged in: its fields are kept apart and shown
-attributed to it, never mixed into the knowledge base's own facts.
+attributed to it, never mixed into the knowledge base's own facts. A museum's own
+entries (data/curator.py) replace the shipped entry of the same painter whole,
+and carry their `source` so replies can name it.
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ class ArtistEntry:
     notable_works: tuple[str, ...] = ()
     bio: str | None = None
     external: dict | None = None  # fields from another source, shown attributed: {"source", "bio", ...}
+    source: str | None = None  # who wrote this entry, when not this project: "the museum's notes (artists.csv)"
 
     @classmethod
     def from_json(cls, value: dict) -> "ArtistEntry":
@@ -81,7 +84,8 @@ class ArtistEntry:
                    aliases=as_tuple("aliases"), gender=value.get("gender") or None,
                    born=LifeEvent.from_json(value.get("born")), died=LifeEvent.from_json(value.get("died")),
                    nationality=value.get("nationality") or None, movements=as_tuple("movements"),
-                   notable_works=as_tuple("notable_works"), bio=value.get("bio") or None)
+                   notable_works=as_tuple("notable_works"), bio=value.get("bio") or None,
+                   source=value.get("source") or None)
 
     @property
     def names(self) -> list[str]:
@@ -95,7 +99,7 @@ class ArtistEntry:
         return {"name": self.name, "full_name": self.full_name, "aliases": list(self.aliases), "gender": self.gender,
                 "born": event(self.born), "died": event(self.died), "nationality": self.nationality,
                 "movements": list(self.movements), "notable_works": list(self.notable_works), "bio": self.bio,
-                "external": self.external}
+                "external": self.external, "source": self.source}
 
 
 def age_at_death(entry: ArtistEntry) -> tuple[int, bool] | None:
@@ -148,12 +152,18 @@ class KnowledgeBase:
     def find(self, name: str) -> ArtistEntry | None:
         """The artist a name denotes: exactly (any alias, accents and case ignored), else fuzzily."""
         # A Met display name "Titian (Tiziano Vecellio)" is tried whole, then each part.
+        candidates = self._candidates(name)
+        return self.find_exact(name) or next(
+            (entry for key in candidates if (entry := self._fuzzy(key)) is not None), None)
+
+    def find_exact(self, name: str) -> ArtistEntry | None:
+        """The artist a name denotes by one of its spellings (accents and case ignored), never fuzzily."""
+        return next((self._exact[key] for key in self._candidates(name) if key in self._exact), None)
+
+    @staticmethod
+    def _candidates(name: str) -> list[str]:
         inner = [fold(part) for part in re.findall(r"\((.*?)\)", name)]
-        candidates = [key for key in [fold(name), fold(re.sub(r"\(.*?\)", " ", name)), *inner] if key]
-        for key in candidates:
-            if key in self._exact:
-                return self._exact[key]
-        return next((entry for key in candidates if (entry := self._fuzzy(key)) is not None), None)
+        return [key for key in [fold(name), fold(re.sub(r"\(.*?\)", " ", name)), *inner] if key]
 
     def _fuzzy(self, key: str) -> ArtistEntry | None:
         if len(key.replace(" ", "")) < MIN_FUZZY_LENGTH or key in _COMMON_WORDS:
@@ -196,6 +206,24 @@ class KnowledgeBase:
                 if len(key) >= 6 and f" {key} " in folded:
                     return entry, title
         return None
+
+    def with_entries(self, entries: list[ArtistEntry]) -> "KnowledgeBase":
+        """A copy where each of `entries` replaces the entry it names (by any exact spelling), or is added.
+
+        The replaced entry's names stay as aliases, so every spelling visitors used still finds the painter;
+        none of its facts are kept: an answer comes from one source, the one it names.
+        """
+        merged = list(self.entries)
+        positions = {entry.name: i for i, entry in enumerate(merged)}
+        for entry in entries:
+            old = next((found for name in entry.names if (found := self.find_exact(name)) is not None), None)
+            if old is None:
+                positions[entry.name] = len(merged)
+                merged.append(entry)
+                continue
+            aliases = tuple(dict.fromkeys([*entry.aliases, *(n for n in old.names if n not in entry.names)]))
+            merged[positions[old.name]] = dataclasses.replace(entry, aliases=aliases)
+        return KnowledgeBase(merged)
 
     def with_kaggle(self, artists) -> "KnowledgeBase":
         """A copy with a Kaggle artists.csv (parsed by data.corpora.read_artists_csv) attached, attributed."""

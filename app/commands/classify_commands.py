@@ -24,6 +24,9 @@ def register(subparsers, common) -> None:
                             "metadata.csv `artist` column (MUSEUM_OTHER_PAINTERS): outlier exposure and the "
                             "known/unknown rule, split by painter")
     train.add_argument("--cache-dir", metavar="DIR", help="feature cache folder (MUSEUM_CACHE_DIR)")
+    train.add_argument("--folder", metavar="PATH", help="a museum's folder: painters from its sidecar's `artist` "
+                                                        "column (with --best-artworks: added to the Kaggle 50)")
+    train.add_argument("--min-works", type=int, help="--folder: works a painter needs to be learnt (MUSEUM_MIN_WORKS)")
     train.add_argument("--seed", type=int, help="split and training seed (MUSEUM_SEED)")
     train.add_argument("--json", action="store_true", help="print the manifest as one JSON object")
     train.set_defaults(handler=train_command)
@@ -74,20 +77,50 @@ def classifier_for(settings: Settings):
         raise UserError(str(error)) from None
 
 
+def check_trainable(settings: Settings) -> None:
+    if settings.encoder not in LITE_RESOLUTION:
+        raise UserError(f"training uses EfficientNet-Lite style features, not {settings.encoder}; "
+                        f"choose --encoder {' / '.join(LITE_RESOLUTION)} (CLIP encoders classify zero-shot)")
+
+
+def training_summary(manifest: dict, directory: Path) -> str:
+    """The validation figures (where settings were chosen), the test figures (reported) and the Met check."""
+    lines = []
+    for part, title in (("val", "validation (settings chosen here)"), ("test", "test (reported)")):
+        figures = manifest["metrics"][part]
+        clean, unknown = figures["clean"], figures["unknown"]
+        lines.append(f"{title}: top-1 {clean['top1']:.3f}  top-3 {clean['top3']:.3f}  macro-F1 {clean['macro_f1']:.3f}"
+                     f"  ECE {clean['ece']:.3f}  photo top-1 {figures['photo']['top1']:.3f}  visitor photo top-1 "
+                     f"{figures['visitor_photo']['top1']:.3f}  unknown AUROC {unknown['auroc']:.3f} (known answered "
+                     f"{unknown['known_answered']:.1%}, unknown rejected {unknown['unknown_rejected']:.1%})")
+    met = manifest["metrics"]["met"]
+    lines.append(f"Met check: unknown AUROC {met['unknown']['auroc']:.3f} (rejected "
+                 f"{met['unknown']['unknown_rejected']:.1%}); paintings by the known artists: top-1 "
+                 f"{met['by_the_50']['top1']:.3f}, answered {met['by_the_50']['known_answered']:.1%}  -> {directory}")
+    return "\n".join(lines)
+
+
+def other_painters_folder(settings: Settings) -> Path:
+    if not settings.other_painters:
+        raise UserError("give a folder of paintings by painters outside those to learn, labelled by painter: "
+                        "--other-painters PATH (or MUSEUM_OTHER_PAINTERS)")
+    return Path(settings.other_painters)
+
+
 def train_command(args, settings: Settings) -> int:
     from classifier.model import save_bundle
     from classifier.train import train
     from retrieval.style_features import FeatureConfig
 
-    if settings.encoder not in LITE_RESOLUTION:
-        raise UserError(f"training uses EfficientNet-Lite style features, not {settings.encoder}; "
-                        f"choose --encoder {' / '.join(LITE_RESOLUTION)} (CLIP encoders classify zero-shot)")
+    if args.folder:
+        from app.commands.collection_commands import train_folder_command
+
+        return train_folder_command(args, settings)
+    check_trainable(settings)
     root = _best_artworks(settings)
-    if not settings.other_painters:
-        raise UserError("give a folder of paintings by painters outside the 50, labelled by painter: "
-                        "--other-painters PATH (or MUSEUM_OTHER_PAINTERS)")
+    others = other_painters_folder(settings)
     try:
-        bundle, manifest = train(root, Path(settings.other_painters), FeatureConfig(encoder=settings.encoder),
+        bundle, manifest = train(root, others, FeatureConfig(encoder=settings.encoder),
                                  seed=settings.seed, progress=progress_bars(), batch_size=settings.batch_size,
                                  workers=settings.workers, cache_dir=settings.cache_dir)
     except CorpusError as error:
@@ -98,17 +131,7 @@ def train_command(args, settings: Settings) -> int:
     if args.json:
         emit_json(manifest)
         return EXIT_OK
-    for part, title in (("val", "validation (settings chosen here)"), ("test", "test (reported)")):
-        figures = manifest["metrics"][part]
-        clean, unknown = figures["clean"], figures["unknown"]
-        print(f"{title}: top-1 {clean['top1']:.3f}  top-3 {clean['top3']:.3f}  macro-F1 {clean['macro_f1']:.3f}  "
-              f"ECE {clean['ece']:.3f}  photo top-1 {figures['photo']['top1']:.3f}  visitor photo top-1 "
-              f"{figures['visitor_photo']['top1']:.3f}  unknown AUROC {unknown['auroc']:.3f} (known answered "
-              f"{unknown['known_answered']:.1%}, unknown rejected {unknown['unknown_rejected']:.1%})")
-    met = manifest["metrics"]["met"]
-    print(f"Met check: unknown AUROC {met['unknown']['auroc']:.3f} (rejected {met['unknown']['unknown_rejected']:.1%}); "
-          f"paintings by the 50: top-1 {met['by_the_50']['top1']:.3f}, answered {met['by_the_50']['known_answered']:.1%}"
-          f"  -> {directory}")
+    print(training_summary(manifest, directory))
     return EXIT_OK
 
 
