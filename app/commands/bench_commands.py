@@ -6,6 +6,7 @@ import random
 from pathlib import Path
 
 from app.cli import EXIT_OK, UserError, emit_json
+from app.commands import bench_load
 from app.commands.index_commands import corpus_of
 from app.settings import Settings
 from data.corpora import load_corpus
@@ -18,18 +19,21 @@ EXPLAIN = "explain"  # not in "all": it needs trained heads and the Kaggle data,
 
 def register(subparsers, common) -> None:
     parser = subparsers.add_parser("bench", parents=[common], help="measure speed (figures printed, not asserted)")
-    parser.add_argument("part", nargs="?", default="all", choices=[*PARTS, "all", EXPLAIN])
+    parser.add_argument("part", nargs="?", default="all", choices=[*PARTS, "all", EXPLAIN, bench_load.LOAD])
     parser.add_argument("--best-artworks", metavar="PATH", help="benchmark on this Kaggle corpus (default: the Met corpus)")
     parser.add_argument("--images", type=int, default=256, help="images for the throughput/latency figures")
     parser.add_argument("--scale", default="100000,1000000", help="vector counts for the search figures")
     parser.add_argument("--lime-images", type=int, default=40, help="explain: images LIME runs on (about 5 s each)")
     parser.add_argument("--json", action="store_true")
+    bench_load.add_arguments(parser)
     parser.set_defaults(handler=bench_command)
 
 
 def bench_command(args, settings: Settings) -> int:
     if args.part == EXPLAIN:
         return explain_bench_command(args, settings)
+    if args.part == bench_load.LOAD:
+        return bench_load.load_command(args, settings)
     corpus, _ = corpus_of(args)
     records = load_corpus(corpus.kind, corpus.root)
     sample = random.Random(settings.seed).sample(records, min(args.images, len(records)))
