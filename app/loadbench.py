@@ -2,7 +2,7 @@
 
 Each visitor is one `gradio_client.Client` (one browser session) in its own thread. All visitors start at
 the same moment (a barrier) and repeat the script: upload a painting, "when was he born?", "show me similar
-paintings", "why?" until the run has made `turns` turns or `max_seconds` passed. Reported: p50/p95 per turn
+paintings", "why?" until each has made its share of `turns` or `max_seconds` passed. Reported: p50/p95 per turn
 kind (image turn, text turn), errors (an exception, or the assistant's "something went wrong" reply), and
 what the server holds: peak and final RSS, open files, files in its Gradio cache.
 """
@@ -132,28 +132,21 @@ def run_load(url: str, images: list[Path], visitors: int, turns: int, max_second
         raise ValueError("need at least one visitor, one turn and one image")
     first = Visitor(url)
     people = [first] + [Visitor(url, first.endpoints) for _ in range(visitors - 1)]
-    budget, lock = [turns], threading.Lock()
+    # Each visitor makes its share of the turns, so every one of them shows a painting at the start.
+    shares = [turns // visitors + (1 if index < turns % visitors else 0) for index in range(visitors)]
     start = threading.Barrier(visitors)
-    deadline = [0.0]
-
-    def take_turn() -> bool:
-        with lock:
-            if budget[0] <= 0 or time.monotonic() > deadline[0]:
-                return False
-            budget[0] -= 1
-            return True
 
     def visit(index: int) -> None:
         person = people[index]
         start.wait()
-        for kind, value in script(images, index):
-            if not take_turn():
+        for count, (kind, value) in enumerate(script(images, index)):
+            if count >= shares[index] or time.monotonic() > deadline:
                 return
             turn = person.show(value) if kind == IMAGE else person.ask(value)
             if on_turn:
                 on_turn(turn)
 
-    deadline[0] = time.monotonic() + max_seconds
+    deadline = time.monotonic() + max_seconds  # read by visit() when the visitors start
     began = time.perf_counter()
     try:
         with ThreadPoolExecutor(max_workers=visitors) as pool:

@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     best_artworks: Path | None = None  # a Kaggle "Best Artworks" folder, when the user has one
     batch_size: int = 32
     workers: int = 2
+    batch_window: float = 0.02  # seconds a painting waits for others shown at the same moment (one forward)
     approx_threshold: int = 100_000
     top_k: int = 10
     seed: int = 0
