@@ -25,6 +25,7 @@ QUESTIONS = ("when was he born?", "show me similar paintings", "why?")
 IMAGE, TEXT = "image", "text"
 FAILED_MARK = "something went wrong"  # the start of app.ui_handlers.FAILED_REPLY, as a visitor sees it
 CALL_TIMEOUT = 300.0  # seconds one turn may take before it counts as an error
+HTTP_TIMEOUT = 120.0  # per request (e.g. the upload); gradio_client's own 20 s is shorter than a browser's patience
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ class Visitor:
     def __init__(self, url: str, endpoints: Endpoints | None = None):
         from gradio_client import Client
 
-        self.client = Client(url, verbose=False, download_files=False)
+        self.client = Client(url, verbose=False, download_files=False, httpx_kwargs={"timeout": HTTP_TIMEOUT})
         self.endpoints = endpoints or find_endpoints(self.client)
         self.history: list = []
         self.turns: list[Turn] = []
@@ -187,3 +188,18 @@ def table(report: LoadReport) -> str:
             "| --- | --- | --- | --- | --- | --- |\n"
             f"| {report.visitors} | {report.turns} | {report.errors} | {cell(IMAGE)} | {cell(TEXT)} | "
             f"{server.get('peak_rss_mb', '-')} MB |")
+
+
+def soak_summary(samples: list[dict], turns: int) -> dict[str, float]:
+    """Growth over a long run, from the server readings taken while it ran: resident memory and open files
+    once warm (after the first tenth of the turns) against the end, and the cache's files per turn."""
+    if not samples:
+        return {}
+    warm = next((s for s in samples if s["turns"] >= turns / 10), samples[0])
+    last = samples[-1]
+    return {"rss_warm_mb": warm["rss_mb"], "rss_end_mb": last["rss_mb"],
+            "rss_max_mb": max(s["rss_mb"] for s in samples), "rss_growth_mb": last["rss_mb"] - warm["rss_mb"],
+            "open_files_warm": warm["open_files"], "open_files_end": last["open_files"],
+            "open_files_max": max(s["open_files"] for s in samples),
+            "cache_files_end": last["cache_files"], "cache_mb_end": last["cache_mb"],
+            "cache_files_per_turn": round(last["cache_files"] / max(1, last["turns"]), 2)}

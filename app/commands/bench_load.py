@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import random
 import threading
 import time
@@ -29,7 +30,7 @@ def add_arguments(parser) -> None:
 
 
 def load_command(args, settings: Settings) -> int:
-    from app.loadbench import run_load, server_figures, summarise, table
+    from app.loadbench import run_load, server_figures, soak_summary, summarise, table
     from app.served import ServerError, museum_serve
 
     if args.visitors < 1 or args.visitors > 200:
@@ -55,7 +56,7 @@ def load_command(args, settings: Settings) -> int:
                 counted[0] += 1
 
             began = time.monotonic()
-            before = server_figures(served)
+            before = {**server_figures(served), "load_average": os.getloadavg()[0]}
             sampler = threading.Thread(target=sample, daemon=True)
             sampler.start()
             try:
@@ -64,7 +65,9 @@ def load_command(args, settings: Settings) -> int:
                 done.set()
                 sampler.join()
             report = summarise(timings, args.visitors, wall)
-            report.server = {**server_figures(served), "at_start": before, "samples": samples,
+            # The machine's 1-minute load average: other jobs on the same cores show up in the figures.
+            report.server = {**server_figures(served), "load_average": os.getloadavg()[0], "at_start": before,
+                             "samples": samples, "soak": soak_summary(samples, len(timings)),
                              "still_serving": served.alive()}
     except ServerError as error:
         raise UserError(str(error)) from None
@@ -73,7 +76,8 @@ def load_command(args, settings: Settings) -> int:
     else:
         print(table(report))
         print(f"wall {report.wall_seconds} s; server at start {before}, at end "
-              f"{ {k: v for k, v in report.server.items() if k not in ('at_start', 'samples')} }")
+              f"{ {k: v for k, v in report.server.items() if k not in ('at_start', 'samples', 'soak')} }")
+        print(f"over the run: {report.server['soak']}")
         if samples:
             print("samples (turns, seconds, rss MB, open files, cache files): " + "; ".join(
                 f"{s['turns']},{s['seconds']},{s['rss_mb']},{s['open_files']},{s['cache_files']}" for s in samples))
