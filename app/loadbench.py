@@ -173,8 +173,8 @@ def summarise(turns: list[Turn], visitors: int, wall_seconds: float) -> LoadRepo
 def server_figures(served) -> dict[str, float]:
     memory = served.memory_mb()
     files, megabytes = served.cache_files()
-    return {"rss_mb": round(memory["rss"]), "peak_rss_mb": round(memory["peak"]), "open_files": served.open_files(),
-            "cache_files": files, "cache_mb": round(megabytes, 1)}
+    return {"rss_mb": round(memory["rss"]), "peak_rss_mb": round(memory["peak"]), "cpu_seconds": served.cpu_seconds(),
+            "open_files": served.open_files(), "cache_files": files, "cache_mb": round(megabytes, 1)}
 
 
 def table(report: LoadReport) -> str:
@@ -184,10 +184,11 @@ def table(report: LoadReport) -> str:
         return f"{figures['p50']:.2f} / {figures['p95']:.2f} s (n={figures['n']})" if figures else "-"
 
     server = report.server
-    return ("| visitors | turns | errors | image turn p50 / p95 | text turn p50 / p95 | server peak RSS |\n"
-            "| --- | --- | --- | --- | --- | --- |\n"
+    return ("| visitors | turns | errors | image turn p50 / p95 | text turn p50 / p95 | server peak RSS | "
+            "server CPU per turn | load average |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n"
             f"| {report.visitors} | {report.turns} | {report.errors} | {cell(IMAGE)} | {cell(TEXT)} | "
-            f"{server.get('peak_rss_mb', '-')} MB |")
+            f"{server.get('peak_rss_mb', '-')} MB | {server.get('cpu_per_turn', '-')} s | "
+            f"{server.get('load_average', '-')} |")
 
 
 def soak_summary(samples: list[dict], turns: int) -> dict[str, float]:

@@ -1,8 +1,8 @@
 """A `museum serve` subprocess on a free localhost port, and what it costs the machine.
 
-Used by the load benchmark and the abuse tests: they talk to the server only through its HTTP API, as
+Used by the load benchmark: it talks to the server only through its HTTP API, as
 visitors do. Figures come from /proc (Linux), so no extra dependency: resident memory now and at its peak
-(VmRSS, VmHWM), open file descriptors, and the files in the server's own Gradio upload cache.
+(VmRSS, VmHWM), CPU time, open file descriptors, and the files in the server's own Gradio upload cache.
 """
 
 from __future__ import annotations
@@ -55,6 +55,12 @@ class Served:
             if key in ("VmRSS", "VmHWM"):
                 fields["rss" if key == "VmRSS" else "peak"] = int(value.split()[0]) / 1024
         return fields
+
+    def cpu_seconds(self) -> float:
+        """CPU time the server has used (user + system, all threads): unlike latency, this hardly depends on
+        what else the machine is running."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def open_files(self) -> int:
         return len(os.listdir(f"/proc/{self.process.pid}/fd"))

@@ -1,4 +1,5 @@
-"""A real `museum serve` (subprocess, free localhost port) under a little load and some abuse.
+"""The real app (built and launched in this process on a free localhost port) under a little load and
+some abuse, driven through its HTTP API as a visitor's browser or a script would.
 
 Small numbers here; the full ones come from `museum bench load` (docs/ui.md, "Load"). Every abuse case
 ends by checking that an ordinary visitor is still answered.
@@ -22,11 +23,20 @@ gradio_client = pytest.importorskip("gradio_client")
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    from app.served import museum_serve
+def server_url():
+    from app.resources import Resources
+    from app.served import LOCALHOST, free_port
+    from app.settings import Settings
+    from app.ui import build_demo, launch
 
-    with museum_serve(work_dir=tmp_path_factory.mktemp("serve")) as running:
-        yield running
+    resources = Resources.from_settings(Settings())
+    resources.warm()
+    demo = build_demo(resources)
+    launch(demo, host=LOCALHOST, port=free_port(), prevent_thread_lock=True, quiet=True)
+    try:
+        yield demo.local_url
+    finally:
+        demo.close()
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +44,8 @@ def paintings(met_records) -> list[Path]:
     return [Path(record.image_path) for record in met_records[:4]]
 
 
-def still_serving(served, painting: Path) -> None:
-    visitor = Visitor(served.url)
+def still_serving(url: str, painting: Path) -> None:
+    visitor = Visitor(url)
     try:
         turn = visitor.show(painting)
         assert turn.error is None, turn.error
@@ -43,24 +53,23 @@ def still_serving(served, painting: Path) -> None:
         assert visitor.ask("when was he born?").error is None
     finally:
         visitor.close()
-    assert served.alive()
 
 
-def test_two_visitors_at_once_get_every_answer(served, paintings):
-    turns, wall = run_load(served.url, paintings, visitors=2, turns=8, max_seconds=300)
+def test_two_visitors_at_once_get_every_answer(server_url, paintings):
+    turns, wall = run_load(server_url, paintings, visitors=2, turns=8, max_seconds=300)
     report = summarise(turns, 2, wall)
     assert report.errors == 0, report.error_examples
     assert report.latency["image"]["n"] == 2 and report.latency["text"]["n"] == 6
 
 
-def test_uploads_in_a_tight_loop_get_one_at_a_time_and_others_are_served(served, paintings):
+def test_uploads_in_a_tight_loop_get_one_at_a_time_and_others_are_served(server_url, paintings):
     from gradio_client import handle_file
 
-    flooder = Visitor(served.url)
+    flooder = Visitor(server_url)
     try:
         jobs = [flooder.client.submit([], handle_file(str(paintings[0])), api_name=flooder.endpoints.image)
                 for _ in range(8)]
-        still_serving(served, paintings[1])  # while the flood is in the queue
+        still_serving(server_url, paintings[1])  # while the flood is in the queue
         replies = [last_reply(job.result(timeout=300)[0]) for job in jobs]
     finally:
         flooder.close()
@@ -69,8 +78,8 @@ def test_uploads_in_a_tight_loop_get_one_at_a_time_and_others_are_served(served,
     assert len(busy) < len(replies), "and the first one is answered"
 
 
-def test_a_long_message_is_refused_with_a_reason(served, paintings):
-    visitor = Visitor(served.url)
+def test_a_long_message_is_refused_with_a_reason(server_url, paintings):
+    visitor = Visitor(server_url)
     try:
         turn = visitor.ask("who painted this? " * 1700)  # ~30,000 characters
         assert turn.error is None
@@ -78,7 +87,7 @@ def test_a_long_message_is_refused_with_a_reason(served, paintings):
     finally:
         visitor.close()
     assert 30_600 > MAX_MESSAGE_CHARS
-    still_serving(served, paintings[2])
+    still_serving(server_url, paintings[2])
 
 
 def _png_header_only(width: int, height: int) -> bytes:
@@ -91,37 +100,36 @@ def _png_header_only(width: int, height: int) -> bytes:
             + chunk(b"IDAT", row) + chunk(b"IEND", b""))
 
 
-def test_a_decompression_bomb_is_refused_with_a_reason(served, paintings, tmp_path):
+def test_a_decompression_bomb_is_refused_with_a_reason(server_url, paintings, tmp_path):
     bomb = tmp_path / "bomb.png"
     bomb.write_bytes(_png_header_only(20_000, 10_000))  # 200 M pixels in a few kB
-    visitor = Visitor(served.url)
+    visitor = Visitor(server_url)
     try:
         assert visitor.show(bomb).error is None
         assert "too large" in last_reply(visitor.history)
     finally:
         visitor.close()
-    still_serving(served, paintings[3])
+    still_serving(server_url, paintings[3])
 
 
-def test_an_upload_over_the_size_limit_is_refused(served, paintings, tmp_path):
+def test_an_upload_over_the_size_limit_is_refused(server_url, paintings, tmp_path):
     from gradio_client import handle_file
 
     big = tmp_path / "big.jpg"
     big.write_bytes(b"\xff\xd8\xff" + bytes(21 * 2**20))  # 21 MB: over the 20 MB limit
-    visitor = Visitor(served.url)
+    visitor = Visitor(server_url)
     try:
         with pytest.raises(Exception, match="(?i)size|large|413"):
             visitor.client.predict([], handle_file(str(big)), api_name=visitor.endpoints.image)
     finally:
         visitor.close()
-    assert not [path for path in served.cache_dir.rglob("big.jpg")], "the refused upload was not kept"
-    still_serving(served, paintings[0])
+    still_serving(server_url, paintings[0])
 
 
-def test_malformed_api_calls_are_refused_and_change_nothing(served, paintings):
+def test_malformed_api_calls_are_refused_and_change_nothing(server_url, paintings):
     from gradio_client import handle_file
 
-    visitor = Visitor(served.url)
+    visitor = Visitor(server_url)
     try:
         # A file outside the upload folder is never opened for a client.
         with pytest.raises(Exception):
@@ -134,9 +142,9 @@ def test_malformed_api_calls_are_refused_and_change_nothing(served, paintings):
     # Raw requests that are not Gradio calls at all.
     for body in (b"{not json", json.dumps({"data": [], "fn_index": 10_000}).encode(),
                  json.dumps({"data": "x" * 1000, "fn_index": -1, "session_hash": "abc"}).encode()):
-        request = urllib.request.Request(served.url + "gradio_api/queue/join", data=body,
+        request = urllib.request.Request(server_url + "gradio_api/queue/join", data=body,
                                          headers={"Content-Type": "application/json"})
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=30)
         assert 400 <= refused.value.code < 500
-    still_serving(served, paintings[1])
+    still_serving(server_url, paintings[1])

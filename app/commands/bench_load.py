@@ -56,7 +56,7 @@ def load_command(args, settings: Settings) -> int:
                 counted[0] += 1
 
             began = time.monotonic()
-            before = {**server_figures(served), "load_average": os.getloadavg()[0]}
+            before = {**server_figures(served), "load_average": round(os.getloadavg()[0], 1)}
             sampler = threading.Thread(target=sample, daemon=True)
             sampler.start()
             try:
@@ -66,7 +66,10 @@ def load_command(args, settings: Settings) -> int:
                 sampler.join()
             report = summarise(timings, args.visitors, wall)
             # The machine's 1-minute load average: other jobs on the same cores show up in the figures.
-            report.server = {**server_figures(served), "load_average": os.getloadavg()[0], "at_start": before,
+            after = server_figures(served)
+            cpu_per_turn = round((after["cpu_seconds"] - before["cpu_seconds"]) / max(1, len(timings)), 3)
+            report.server = {**after, "cpu_per_turn": cpu_per_turn, "load_average": round(os.getloadavg()[0], 1),
+                             "at_start": before,
                              "samples": samples, "soak": soak_summary(samples, len(timings)),
                              "still_serving": served.alive()}
     except ServerError as error:
