@@ -2,9 +2,10 @@
 
 Each visitor is one `gradio_client.Client` (one browser session) in its own thread. All visitors start at
 the same moment (a barrier) and repeat the script: upload a painting, "when was he born?", "show me similar
-paintings", "why?" until each has made its share of `turns` or `max_seconds` passed. Reported: p50/p95 per turn
-kind (image turn, text turn), errors (an exception, or the assistant's "something went wrong" reply), and
-what the server holds: peak and final RSS, open files, files in its Gradio cache.
+paintings", "why?" until each has made its share of `turns` or `max_seconds` passed. Reported: p50/p95 per
+turn kind (image turn; text turn; "why?" apart, as its heatmap costs more than a painting), errors (an
+exception, or the assistant's "something went wrong" reply), and what the server holds: peak and final
+RSS, CPU time, open files, files in its Gradio cache.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-QUESTIONS = ("when was he born?", "show me similar paintings", "why?")
-IMAGE, TEXT = "image", "text"
+IMAGE, TEXT, WHY = "image", "text", "why"  # turn kinds: a painting; a question; "why?" (a heatmap, the costliest)
+QUESTIONS = ((TEXT, "when was he born?"), (TEXT, "show me similar paintings"), (WHY, "why?"))
 FAILED_MARK = "something went wrong"  # the start of app.ui_handlers.FAILED_REPLY, as a visitor sees it
 CALL_TIMEOUT = 300.0  # seconds one turn may take before it counts as an error
 HTTP_TIMEOUT = 120.0  # per request (e.g. the upload); gradio_client's own 20 s is shorter than a browser's patience
@@ -93,8 +94,8 @@ class Visitor:
         self.history = []  # a new painting starts a new conversation, as on a kiosk
         return self._call(IMAGE, self.endpoints.image, handle_file(str(image)))
 
-    def ask(self, text: str) -> Turn:
-        return self._call(TEXT, self.endpoints.text, text)
+    def ask(self, text: str, kind: str = TEXT) -> Turn:
+        return self._call(kind, self.endpoints.text, text)
 
     def _call(self, kind: str, endpoint: str, value) -> Turn:
         started = time.perf_counter()
@@ -121,8 +122,7 @@ def script(images: list[Path], start: int) -> Iterator[tuple[str, object]]:
     position = start
     while True:
         yield IMAGE, images[position % len(images)]
-        for question in QUESTIONS:
-            yield TEXT, question
+        yield from QUESTIONS
         position += 1
 
 
@@ -143,7 +143,7 @@ def run_load(url: str, images: list[Path], visitors: int, turns: int, max_second
         for count, (kind, value) in enumerate(script(images, index)):
             if count >= shares[index] or time.monotonic() > deadline:
                 return
-            turn = person.show(value) if kind == IMAGE else person.ask(value)
+            turn = person.show(value) if kind == IMAGE else person.ask(value, kind)
             if on_turn:
                 on_turn(turn)
 
@@ -160,7 +160,7 @@ def run_load(url: str, images: list[Path], visitors: int, turns: int, max_second
 
 def summarise(turns: list[Turn], visitors: int, wall_seconds: float) -> LoadReport:
     latency = {}
-    for kind in (IMAGE, TEXT):
+    for kind in (IMAGE, TEXT, WHY):
         seconds = np.array([t.seconds for t in turns if t.kind == kind and t.error is None])
         if len(seconds):
             latency[kind] = {"n": int(len(seconds)), "p50": round(float(np.percentile(seconds, 50)), 3),
@@ -184,9 +184,10 @@ def table(report: LoadReport) -> str:
         return f"{figures['p50']:.2f} / {figures['p95']:.2f} s (n={figures['n']})" if figures else "-"
 
     server = report.server
-    return ("| visitors | turns | errors | image turn p50 / p95 | text turn p50 / p95 | server peak RSS | "
-            "server CPU per turn | load average |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n"
-            f"| {report.visitors} | {report.turns} | {report.errors} | {cell(IMAGE)} | {cell(TEXT)} | "
+    return ("| visitors | turns | errors | image turn p50 / p95 | text turn p50 / p95 | \"why?\" p50 / p95 | "
+            "server peak RSS | server CPU per turn | load average |\n"
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
+            f"| {report.visitors} | {report.turns} | {report.errors} | {cell(IMAGE)} | {cell(TEXT)} | {cell(WHY)} | "
             f"{server.get('peak_rss_mb', '-')} MB | {server.get('cpu_per_turn', '-')} s | "
             f"{server.get('load_average', '-')} |")
 
