@@ -12,7 +12,7 @@ import logging
 import re
 from typing import Callable
 
-from app import answers, collection, paintings
+from app import answers, collection, paintings, vision
 from app.intents import FACTS, Intent, classify, clean
 from app.resources import Resources
 from app.turns import FOLLOW_UPS, GALLERY_SIZE, Message, Reply, SessionState, say
@@ -70,10 +70,9 @@ def _new_image(resources: Resources, state: SessionState, source) -> tuple[Sessi
         return state, Reply(f"I couldn't use that picture: {reason}. Please try a JPEG or PNG photo of a painting.",
                             artist=state.focus_artist, data={"intent": "bad_image", "error": reason},
                             suggestions=["Help"])
-    vector = paintings.embed(resources, seen.image)
+    vector, prediction = vision.look(resources, seen.image)  # one forward, batched with other visitors'
     hits = [paintings.hit_json(h) for h in paintings.neighbours(resources, vector, GALLERY_SIZE + 1)]
     match = hits[0] if hits and hits[0]["score"] >= paintings.CATALOGUE_MATCH else None
-    prediction = paintings.predict(resources, seen.image)
     focus = _artist_from(resources, match, prediction)
     state = SessionState(focus_artist=focus.name if focus else None, image_artist=focus.name if focus else None,
                          image_key=seen.key, image=seen.image,

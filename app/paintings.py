@@ -1,6 +1,7 @@
 """What the engine can say about an image: the catalogue painting it is (if any), the
-classifier's guess, similar paintings, and why. The only code coupled to the classifier
-and explanation modules is `predict` and `explain` below."""
+classifier's guess, similar paintings, and why. The classifier's forward (with the index
+encoder's) runs batched in app/vision.py; the only code coupled to the explanation modules is
+`explain` below."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from PIL import Image
 from app.resources import Resources
 from data.images import MAX_PIXELS, ImageError, load_image
 from classifier.explain_text import percent
-from classifier.photo import find_painting
 from retrieval.query import Hit, similar_to_vector
 
 log = logging.getLogger(__name__)
@@ -52,43 +52,11 @@ def friendly(error: ImageError) -> str:
     return str(error).split(": ", 1)[-1]
 
 
-def embed(resources: Resources, image: Image.Image) -> np.ndarray | None:
-    """The image's embedding for the index: of the painting found in a photo (wall and frame cropped off)
-    or of the image as given, whichever matches the collection better. A visitor's photo of a collection
-    painting is found 98% of the time this way against 38% uncropped (simulated photos of the 174 Met
-    paintings); the uncropped view keeps the few clean images that the finder over-crops."""
-    encoder = resources.encoder
-    if encoder is None:
-        return None
-    found = find_painting(image)
-    if found is image or resources.index is None:
-        return encoder.encode_images([found])
-    views = encoder.encode_images([image, found])
-    best = [similar_to_vector(resources.index, view[None], 1) for view in views]
-    scores = [hits[0].score if hits else -1.0 for hits in best]
-    return views[int(np.argmax(scores))][None]
-
-
 def neighbours(resources: Resources, vector: np.ndarray | None, k: int) -> list[Hit]:
     loaded = resources.index
     if vector is None or loaded is None:
         return []
     return similar_to_vector(loaded, vector, k)
-
-
-def predict(resources: Resources, image: Image.Image) -> dict | None:
-    """The classifier's answer as plain data: artist|None, known, confidence, top [{artist, probability}],
-    genres [{genre, probability}]; None without a classifier."""
-    classifier = resources.classifier
-    if classifier is None:
-        return None
-    try:
-        answer = classifier.predict_images([image])[0].to_json("")
-    except (RuntimeError, ValueError) as error:  # e.g. an image too small for the backbone: answer without it
-        log.warning("classifier failed on a %dx%d image: %s", image.width, image.height, error)
-        return None
-    answer.pop("image", None)
-    return answer
 
 
 def explain(resources: Resources, image: Image.Image, prediction: dict, method: str = "heatmap",

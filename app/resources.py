@@ -24,7 +24,8 @@ from data.records import Artwork, with_extra
 
 log = logging.getLogger(__name__)
 
-PARTS = ("kb", "encoder", "index", "classifier", "explainer", "text_model", "intent_bank", "catalogue")
+PARTS = ("kb", "encoder", "index", "classifier", "painting_batcher", "explainer", "text_model", "intent_bank",
+         "catalogue")
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,22 @@ class Resources:
 
         return self._part("classifier", lambda: load_classifier(
             self.settings.encoder, self.settings.resolved_heads_dir(), self.settings.batch_size, self.settings.workers))
+
+    @property
+    def painting_batcher(self):
+        """app/vision.py's look behind a micro-batcher: paintings shown by several visitors at the same moment
+        share one classifier forward and one encoder forward. One worker thread runs all of them, so the
+        style extractor's hooks never see two forwards at once."""
+        def build():
+            from functools import partial
+
+            from app.microbatch import MicroBatcher
+            from app.vision import look_batch
+
+            return MicroBatcher(partial(look_batch, self), window=self.settings.batch_window,
+                                max_batch=self.settings.batch_size, name="paintings")
+
+        return self._part("painting_batcher", build)
 
     @property
     def explainer(self):

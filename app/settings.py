@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     cache_dir: Path = Path(user_cache_dir("museum-assistant"))  # feature cache of training and evaluation
     batch_size: int = 32
     workers: int = 2
+    batch_window: float = 0.02  # seconds a painting waits for others shown at the same moment (one forward)
     approx_threshold: int = 100_000
     # Large corpora (`museum bench scale` measured these; README "When you outgrow one machine").
     ivfpq_threshold: int = 1_000_000  # vectors above which the index is IVF-PQ (compressed)

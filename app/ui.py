@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gradio as gr
 
+from app.guard import BUSY_PAINTING, BUSY_QUESTION, OneAtATime, refusal, too_long
 from app.ui_handlers import (KEEP, MAX_SUGGESTIONS, View, idle_check, send_image, send_text,
                              start_view)
 
@@ -17,8 +18,9 @@ IDLE_CHECK_EVERY = 15  # seconds between kiosk idle checks (at most): a reset co
 MAX_UPLOAD = "20mb"  # a phone photo fits; anything larger is refused by the server before decoding
 
 # Concurrency, on a 2-core CPU machine shared by several visitors:
-# - "vision" lane (new painting: encode + classify + nearest neighbours, about a second of CPU that
-#   uses both cores): one at a time. Two at once would only halve each other's speed.
+# - "vision" lane (new painting: find the painting, one backbone forward, nearest neighbours, thumbnails):
+#   many at once, because their forwards meet in app/vision.py's micro-batcher and run as ONE batched
+#   forward (far cheaper per painting than one forward each); the rest of the turn is light.
 # - "chat" lane (typed questions and follow-up buttons: text turns are ~50 ms; "Why?" explanations
 #   can take seconds): two at a time, so one visitor's explanation never queues another's quick
 #   answer, and a queue of uploads never delays anyone's text answer.
@@ -26,7 +28,8 @@ MAX_UPLOAD = "20mb"  # a phone photo fits; anything larger is refused by the ser
 # Resources are built once per process and shared by all lanes; each browser session has its own
 # gr.State, so conversations never mix.
 VISION_LANE, CHAT_LANE = "vision", "chat"
-VISION_LIMIT, CHAT_LIMIT = 1, 2
+VISION_LIMIT, CHAT_LIMIT = 32, 2
+QUEUE_SIZE = 256  # events waiting at most (a bound on memory whatever a script sends); more are refused
 
 # System fonts: the default theme fonts come from Google Fonts, which an offline kiosk cannot reach.
 SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "sans-serif"]
@@ -66,29 +69,43 @@ def build_demo(resources, kiosk: bool = False, idle_seconds: float = DEFAULT_IDL
                                           show_label=False, scale=4, max_length=2000, elem_id="question",
                                           autofocus=not kiosk)
                     ask = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                # image_mode=None: Gradio passes the upload's path on without decoding it (no RGB copy of a
+                # decompression bomb); data/images.py checks the pixel count before it decodes.
                 painting = gr.Image(sources=["upload", "webcam"], type="filepath", label="Your painting",
-                                    elem_id="painting", height=300, buttons=[])
+                                    elem_id="painting", height=300, buttons=[], image_mode=None)
             with gr.Column(scale=2):
                 top_artists = gr.Label(label="Most likely artists", num_top_classes=3, elem_id="top-artists")
                 movement = gr.Markdown(elem_id="movement")
                 explanation = gr.Image(label="Why I think so", visible=False, interactive=False,
-                                       elem_id="explanation", buttons=[])
+                                       elem_id="explanation", buttons=[], format="jpeg")
                 card = gr.Markdown(elem_id="artist-card")
+                # JPEG thumbnails: 0.5 ms to encode against 15 ms for Gradio's default WebP (six per reply).
                 gallery = gr.Gallery(label="Similar paintings", columns=3, height="auto", elem_id="gallery",
-                                     allow_preview=True, buttons=[], interactive=False)
+                                     allow_preview=True, buttons=[], interactive=False, format="jpeg")
 
         outputs = [visit, chat, question, painting, top_artists, movement, card, gallery, explanation,
                    *suggestions]
 
-        def on_text(state, history, text, progress=gr.Progress()):
-            progress(None, desc="Thinking…")
-            # A detailed (LIME) explanation takes seconds: its steps show as a progress bar.
-            return outputs_of(send_text(resources, state, history, text,
-                                        lambda fraction, desc: progress(fraction, desc=desc)))
+        # One painting and one question at a time per session (app/guard.py): a script sending uploads in a
+        # loop gets instant "one at a time" replies instead of other visitors' turns.
+        painting_turns, question_turns = OneAtATime(), OneAtATime()
 
-        def on_image(state, history, image_path, progress=gr.Progress()):
-            progress(None, desc="Looking at the painting…")
-            return outputs_of(send_image(resources, state, history, image_path))
+        def on_text(state, history, text, request: gr.Request, progress=gr.Progress()):
+            refused = too_long(text)
+            with question_turns.turn(request.session_hash) as free:
+                if refused or not free:
+                    return outputs_of(refusal(state, history, refused or BUSY_QUESTION))
+                progress(None, desc="Thinking…")
+                # A detailed (LIME) explanation takes seconds: its steps show as a progress bar.
+                return outputs_of(send_text(resources, state, history, text,
+                                            lambda fraction, desc: progress(fraction, desc=desc)))
+
+        def on_image(state, history, image_path, request: gr.Request, progress=gr.Progress()):
+            with painting_turns.turn(request.session_hash) as free:
+                if not free:
+                    return outputs_of(refusal(state, history, BUSY_PAINTING))
+                progress(None, desc="Looking at the painting…")
+                return outputs_of(send_image(resources, state, history, image_path))
 
         # The progress message shows over the conversation only, not over every panel.
         shown = dict(outputs=outputs, show_progress="full", show_progress_on=[chat])
@@ -106,7 +123,7 @@ def build_demo(resources, kiosk: bool = False, idle_seconds: float = DEFAULT_IDL
             timer = gr.Timer(min(IDLE_CHECK_EVERY, idle_seconds / 4))
             timer.tick(lambda state: outputs_of(idle_check(state, idle_seconds)), [visit], outputs,
                        queue=False, show_progress="hidden")
-    demo.queue(default_concurrency_limit=CHAT_LIMIT)
+    demo.queue(default_concurrency_limit=CHAT_LIMIT, max_size=QUEUE_SIZE)
     return demo
 
 

@@ -13,7 +13,7 @@ from PIL import Image
 
 from app.resources import Resources
 from app.settings import PROJECT_ROOT, Settings
-from app.ui import build_demo, outputs_of
+from app.ui import VISION_LIMIT, build_demo, outputs_of
 from app.ui_handlers import (FAILED_REPLY, HEADING_UNKNOWN, KEEP, MAX_SUGGESTIONS, TOP_ARTISTS, View,
                              idle_check, send_image, send_text, start_view, view_of, without_paths)
 
@@ -162,7 +162,7 @@ def test_build_demo_wires_every_event_to_all_panels(resources, kiosk):
     events = list(demo.fns.values())
     assert events and all(len(event.outputs) == width for event in events)
     lanes = {event.targets[0][1]: (event.concurrency_id, event.concurrency_limit) for event in events}
-    assert lanes["submit"] == ("chat", 2) and lanes["change"] == ("vision", 1)
+    assert lanes["submit"] == ("chat", 2) and lanes["change"] == ("vision", VISION_LIMIT)
     assert ("tick" in lanes) == kiosk
 
 

@@ -6,6 +6,7 @@ import random
 from pathlib import Path
 
 from app.cli import EXIT_OK, UserError, emit_json
+from app.commands import bench_load
 from app.commands.index_commands import corpus_of
 from app.settings import Settings
 from data.corpora import load_corpus
@@ -19,7 +20,7 @@ SCALE = "scale"  # not in "all": millions of vectors and several Ray sessions ta
 
 def register(subparsers, common) -> None:
     parser = subparsers.add_parser("bench", parents=[common], help="measure speed (figures printed, not asserted)")
-    parser.add_argument("part", nargs="?", default="all", choices=[*PARTS, "all", EXPLAIN, SCALE])
+    parser.add_argument("part", nargs="?", default="all", choices=[*PARTS, "all", EXPLAIN, SCALE, bench_load.LOAD])
     parser.add_argument("--best-artworks", metavar="PATH", help="benchmark on this Kaggle corpus (default: the Met corpus)")
     parser.add_argument("--images", type=int, default=256, help="images for the throughput/latency figures")
     parser.add_argument("--scale", default="100000,1000000", help="vector counts for the search figures")
@@ -30,6 +31,7 @@ def register(subparsers, common) -> None:
     parser.add_argument("--ray-actors", dest="actor_counts", default="1,2", help="scale: Ray actor counts for the throughput figures "
                         "('' skips them; needs the scale extra)")
     parser.add_argument("--json", action="store_true")
+    bench_load.add_arguments(parser)
     parser.set_defaults(handler=bench_command)
 
 
@@ -38,6 +40,8 @@ def bench_command(args, settings: Settings) -> int:
         return explain_bench_command(args, settings)
     if args.part == SCALE:
         return scale_bench_command(args, settings)
+    if args.part == bench_load.LOAD:
+        return bench_load.load_command(args, settings)
     corpus, _ = corpus_of(args)
     records = load_corpus(corpus.kind, corpus.root)
     sample = random.Random(settings.seed).sample(records, min(args.images, len(records)))
