@@ -1,7 +1,7 @@
 """The `museum` command line: entry point, shared flags, logging set-up.
 
-Each group of sub-commands lives in app/commands/<group>.py and exposes
-`register(subparsers, common)`; handlers take (args, settings) and return an exit code.
+The sub-commands are named in app/commands/__init__.py; only the group of the command being run is
+imported, so `museum --help` and a text question start without loading torch, FAISS or Gradio.
 """
 
 from __future__ import annotations
@@ -11,8 +11,10 @@ import json
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from app.settings import Settings
+if TYPE_CHECKING:
+    from app.settings import Settings
 
 log = logging.getLogger("museum")
 
@@ -35,6 +37,8 @@ def common_flags() -> argparse.ArgumentParser:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
+    from app.settings import Settings  # pydantic takes a tenth of a second to import: not for --help
+
     flags = {name: getattr(args, name, None) for name in Settings.model_fields}
     return Settings().with_overrides(**flags)
 
@@ -53,23 +57,50 @@ def configure_logging(level: str) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from app.commands import COMMAND_GROUPS
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for `argv`: the group of the command it names is registered in full, every other command
+    by name and summary only. Without argv, every group is registered (slow: it imports them all)."""
+    from app.commands import BY_NAME, COMMANDS, group_module, groups
 
     parser = argparse.ArgumentParser(prog="museum", description="A multimodal museum assistant: "
                                      "who painted this, similar paintings, artist facts, explanations.")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    common = common_flags()
-    for group in COMMAND_GROUPS:
-        group.register(subparsers, common)
+    if argv is None:
+        loaded = groups()
+    else:
+        named = next((word for word in argv if not word.startswith("-")), None)
+        loaded = [BY_NAME[named].group] if named in BY_NAME else []
+    common, registered = common_flags(), set()
+    for command in COMMANDS:  # in listing order; a group registers all its commands where its first one is listed
+        if command.group not in loaded:
+            subparsers.add_parser(command.name, help=command.summary)
+        elif command.group not in registered:
+            registered.add(command.group)
+            group_module(command.group).register(_Summarised(subparsers), common)
     return parser
+
+
+class _Summarised:
+    """Sub-parsers that take each command's help and description from the registry's summary."""
+
+    def __init__(self, subparsers):
+        self._subparsers = subparsers
+
+    def add_parser(self, name: str, **kwargs) -> argparse.ArgumentParser:
+        from app.commands import BY_NAME
+
+        if name not in BY_NAME:
+            raise KeyError(f"command {name!r} is not in app/commands/__init__.py COMMANDS")
+        kwargs.setdefault("help", BY_NAME[name].summary)
+        kwargs.setdefault("description", BY_NAME[name].summary)
+        return self._subparsers.add_parser(name, **kwargs)
 
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # this assistant never downloads at run time
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv).parse_args(argv)
     try:
         settings = settings_from(args)
     except ValueError as error:

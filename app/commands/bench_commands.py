@@ -17,7 +17,7 @@ EXPLAIN = "explain"  # not in "all": it needs trained heads and the Kaggle data,
 
 
 def register(subparsers, common) -> None:
-    parser = subparsers.add_parser("bench", parents=[common], help="measure speed (figures printed, not asserted)")
+    parser = subparsers.add_parser("bench", parents=[common])
     parser.add_argument("part", nargs="?", default="all", choices=[*PARTS, "all", EXPLAIN])
     parser.add_argument("--best-artworks", metavar="PATH", help="benchmark on this Kaggle corpus (default: the Met corpus)")
     parser.add_argument("--images", type=int, default=256, help="images for the throughput/latency figures")

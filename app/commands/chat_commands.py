@@ -13,13 +13,13 @@ from app.settings import Settings
 
 
 def register(subparsers, common) -> None:
-    ask = subparsers.add_parser("ask", parents=[common], help="ask the assistant one question")
+    ask = subparsers.add_parser("ask", parents=[common])
     ask.add_argument("question", nargs="?", default="", help='e.g. "who painted this?"')
     ask.add_argument("--image", help="a photo of a painting")
     ask.add_argument("--json", action="store_true", help='print {"reply", "artist", "images", "data"} as one JSON line')
     ask.set_defaults(handler=ask_command)
 
-    chat = subparsers.add_parser("chat", parents=[common], help="talk with the assistant (Ctrl-D to stop)",
+    chat = subparsers.add_parser("chat", parents=[common],
                                  description="One message per line; '@path/to/image.jpg optional text' shows a "
                                              "painting. Reads --script FILE, or standard input when it is not a "
                                              "terminal.")

@@ -17,18 +17,18 @@ log = logging.getLogger(__name__)
 
 
 def register(subparsers, common) -> None:
-    train = subparsers.add_parser("train", parents=[common], help="train the artist/movement heads")
+    train = subparsers.add_parser("train", parents=[common])
     train.add_argument("--best-artworks", metavar="PATH", help="Kaggle 'Best Artworks' folder (MUSEUM_BEST_ARTWORKS)")
     train.add_argument("--seed", type=int, help="split and training seed (MUSEUM_SEED)")
     train.add_argument("--json", action="store_true", help="print the manifest as one JSON object")
     train.set_defaults(handler=train_command)
 
-    predict = subparsers.add_parser("predict", parents=[common], help="who painted these images?")
+    predict = subparsers.add_parser("predict", parents=[common])
     predict.add_argument("images", nargs="+", metavar="IMAGE")
     predict.add_argument("--json", action="store_true", help="one JSON object per image")
     predict.set_defaults(handler=predict_command)
 
-    evaluate = subparsers.add_parser("eval", parents=[common], help="measure the heads on a best-artworks folder")
+    evaluate = subparsers.add_parser("eval", parents=[common])
     evaluate.add_argument("--best-artworks", metavar="PATH", help="Kaggle 'Best Artworks' folder (MUSEUM_BEST_ARTWORKS)")
     evaluate.add_argument("--unknown", metavar="PATH", help="folder of paintings by other artists, or 'met' "
                                                             "(the Met paintings held out from fitting the rule)")

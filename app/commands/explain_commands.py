@@ -18,8 +18,7 @@ log = logging.getLogger(__name__)
 
 
 def register(subparsers, common) -> None:
-    explain = subparsers.add_parser("explain", parents=[common],
-                                    help="why the classifier names this artist: heatmap, LIME regions, examples")
+    explain = subparsers.add_parser("explain", parents=[common])
     explain.add_argument("image")
     explain.add_argument("--method", choices=METHODS, default="heatmap",
                          help="heatmap (fast Grad-CAM, default), lime (superpixels), examples (similar paintings)")

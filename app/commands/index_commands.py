@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 def register(subparsers, common) -> None:
-    index = subparsers.add_parser("index", help="build or update the image index")
+    index = subparsers.add_parser("index")
     index_sub = index.add_subparsers(dest="index_command", required=True, metavar="ACTION")
     build = index_sub.add_parser("build", parents=[common], help="encode a corpus into a FAISS index (incremental)")
     source = build.add_mutually_exclusive_group()
@@ -31,13 +31,13 @@ def register(subparsers, common) -> None:
     build.add_argument("--batch-size", type=int)
     build.set_defaults(handler=build_command)
 
-    similar = subparsers.add_parser("similar", parents=[common], help="artworks that look like an image")
+    similar = subparsers.add_parser("similar", parents=[common])
     similar.add_argument("image")
     similar.add_argument("-k", type=int, default=10, help="how many results (default 10)")
     similar.add_argument("--json", action="store_true", help="print one JSON object")
     similar.set_defaults(handler=similar_command)
 
-    search = subparsers.add_parser("search", parents=[common], help="find artworks by words")
+    search = subparsers.add_parser("search", parents=[common])
     search.add_argument("text")
     search.add_argument("-k", type=int, default=10)
     search.add_argument("--json", action="store_true")

@@ -1,0 +1,63 @@
+"""The `museum` command line as a shell user meets it: what it imports, its registry, its conventions."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from app.settings import PROJECT_ROOT
+
+HEAVY = ("torch", "gradio", "faiss", "open_clip", "sentence_transformers", "sklearn")
+
+# Runs the `museum` entry point, then reports on stderr which heavy libraries it left in sys.modules.
+IMPORTS_OF = """
+import json, sys
+from app.cli import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as exit:
+    code = exit.code
+heavy = sorted(name for name in sys.modules if name.split(".")[0] in {heavy!r} or name.startswith("app.commands."))
+print(json.dumps({{"code": code, "modules": heavy}}), file=sys.stderr)
+""".format(heavy=set(HEAVY))
+
+
+def _imports_of(*argv: str) -> tuple[int, list[str], str]:
+    done = subprocess.run([sys.executable, "-c", IMPORTS_OF, *argv], cwd=PROJECT_ROOT, capture_output=True,
+                          text=True, timeout=120)
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    return report["code"], report["modules"], done.stdout
+
+
+def test_help_imports_no_command_and_no_heavy_library():
+    code, modules, out = _imports_of("--help")
+    assert code == 0 and "ask" in out and "chat" in out
+    assert modules == [], f"`museum --help` imported {modules}"
+
+
+def test_a_text_question_loads_neither_torch_nor_gradio():
+    code, modules, out = _imports_of("ask", "when was Monet born?")
+    assert code == 0 and "1840" in out
+    assert not {m.split(".")[0] for m in modules} & set(HEAVY), f"a text `museum ask` imported {modules}"
+    assert "app.commands.index_commands" not in modules
+
+
+def test_every_registered_command_is_in_the_registry():
+    from app.cli import build_parser
+    from app.commands import COMMANDS
+
+    parser = build_parser()  # every group, in full
+    subparsers = next(action for action in parser._actions if action.dest == "command")
+    assert list(subparsers.choices) == [command.name for command in COMMANDS]
+
+
+@pytest.mark.parametrize("argv", [["ask", "--help"], ["index", "build", "--help"], ["bench", "--help"]])
+def test_a_command_help_shows_its_own_flags(argv, capsys):
+    from app.cli import build_parser
+
+    with pytest.raises(SystemExit) as exit:
+        build_parser(argv).parse_args(argv)
+    assert exit.value.code == 0 and "--encoder" in capsys.readouterr().out
