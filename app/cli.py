@@ -7,22 +7,17 @@ imported, so `museum --help` and a text question start without loading torch, FA
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
 from typing import TYPE_CHECKING
 
+from app.commands.shared import EXIT_INTERRUPTED, EXIT_USAGE, UserError
+
 if TYPE_CHECKING:
     from app.settings import Settings
 
 log = logging.getLogger("museum")
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-class UserError(Exception):
-    """A problem the user can fix; shown as one clear line, exit code 2."""
 
 
 def common_flags() -> argparse.ArgumentParser:
@@ -41,12 +36,6 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
     flags = {name: getattr(args, name, None) for name in Settings.model_fields}
     return Settings().with_overrides(**flags)
-
-
-def emit_json(value) -> None:
-    """One JSON object on one line of stdout."""
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, default=str) + "\n")
-    sys.stdout.flush()
 
 
 def configure_logging(level: str) -> None:
@@ -114,12 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("museum: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":
-    # Run the imported module's main, not this __main__ copy: otherwise `python -m app.cli` would hold two
-    # distinct UserError classes and show tracebacks instead of one-line errors.
-    from app.cli import main as entry
-
-    sys.exit(entry())
+    sys.exit(main())

@@ -20,7 +20,7 @@ try:
     code = main(sys.argv[1:])
 except SystemExit as exit:
     code = exit.code
-heavy = sorted(name for name in sys.modules if name.split(".")[0] in {heavy!r} or name.startswith("app.commands."))
+heavy = sorted(name for name in sys.modules if name.split(".")[0] in {heavy!r} or name.endswith("_commands"))
 print(json.dumps({{"code": code, "modules": heavy}}), file=sys.stderr)
 """.format(heavy=set(HEAVY))
 
@@ -61,3 +61,10 @@ def test_a_command_help_shows_its_own_flags(argv, capsys):
     with pytest.raises(SystemExit) as exit:
         build_parser(argv).parse_args(argv)
     assert exit.value.code == 0 and "--encoder" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("module", ["app", "app.cli"])
+def test_python_dash_m_runs_the_command_line_with_one_line_errors(module):
+    done = subprocess.run([sys.executable, "-m", module, "ask", "--image", "/no/such/painting.jpg", "hello"],
+                          cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stderr.strip() == "museum: no such image: /no/such/painting.jpg"

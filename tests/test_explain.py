@@ -16,7 +16,8 @@ import pytest
 import torch
 from PIL import Image
 
-from app.cli import EXIT_USAGE, main
+from app.cli import main
+from app.commands.shared import EXIT_USAGE
 from app.settings import WEIGHTS_ROOT
 from classifier.explain import ExplainError, ExplainResources, explain_for_chat, resolve_label
 from classifier.explain_bench import deletion_drops

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from app.cli import EXIT_OK, UserError, emit_json
+from app.commands.shared import EXIT_OK, UserError, emit_json
 from app.commands.index_commands import corpus_of
 from app.settings import Settings
 from data.corpora import load_corpus

@@ -6,7 +6,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from app.cli import EXIT_OK, UserError, emit_json
+from app.commands.shared import EXIT_OK, UserError, emit_json
 from app.engine import Message, Reply, SessionState, respond
 from app.resources import Resources
 from app.settings import Settings

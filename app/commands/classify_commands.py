@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from app.cli import EXIT_FAILED, EXIT_OK, UserError, emit_json
+from app.commands.shared import EXIT_FAILED, EXIT_OK, UserError, emit_json
 from app.settings import Settings
 from data.corpora import CorpusError
 from retrieval.encoders import LITE_RESOLUTION, EncoderError

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from app.cli import EXIT_OK, UserError, emit_json
+from app.commands.shared import EXIT_OK, UserError, emit_json
 from app.settings import Settings
 from classifier.explain import METHODS, ExplainError, explain_for_chat, load_resources
 from classifier.model import HeadsError

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from app.cli import EXIT_OK, UserError, emit_json
+from app.commands.shared import EXIT_OK, UserError, emit_json
 from app.settings import Settings
 from data.corpora import BEST_ARTWORKS, FOLDER, MET, CorpusError, load_corpus
 from data.images import ImageError, load_image

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
-from app.cli import EXIT_OK, UserError
+from app.commands.shared import EXIT_OK, UserError
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
