@@ -12,7 +12,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from app.commands.shared import EXIT_INTERRUPTED, EXIT_USAGE, UserError
+from app.commands.shared import EXIT_BROKEN_PIPE, EXIT_CODES, EXIT_INTERRUPTED, EXIT_USAGE, UserError
 
 if TYPE_CHECKING:
     from app.settings import Settings
@@ -52,7 +52,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     from app.commands import BY_NAME, COMMANDS, group_module, groups
 
     parser = argparse.ArgumentParser(prog="museum", description="A multimodal museum assistant: "
-                                     "who painted this, similar paintings, artist facts, explanations.")
+                                     "who painted this, similar paintings, artist facts, explanations.",
+                                     epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     if argv is None:
         loaded = groups()
@@ -104,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("museum: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # `museum ... | head`: the reader has gone; stop quietly, and keep Python's exit-time flush from failing too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":

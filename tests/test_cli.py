@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -68,3 +69,30 @@ def test_python_dash_m_runs_the_command_line_with_one_line_errors(module):
     done = subprocess.run([sys.executable, "-m", module, "ask", "--image", "/no/such/painting.jpg", "hello"],
                           cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and done.stderr.strip() == "museum: no such image: /no/such/painting.jpg"
+
+
+def test_chat_plays_a_script_from_standard_input():
+    script = "when was Monet born?\n# a comment\nwhere was he born?\n"
+    done = subprocess.run([sys.executable, "-m", "app", "chat", "--script", "-", "--json"], input=script,
+                          cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    replies = [json.loads(line)["reply"] for line in done.stdout.splitlines()]
+    assert len(replies) == 2 and "1840" in replies[0] and "Paris" in replies[1]
+
+
+def test_an_image_from_standard_input(met_image_path, monkeypatch, capsys):
+    from app.cli import main
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(met_image_path.read_bytes())))
+    assert main(["similar", "-", "-k", "1", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["image"] == "-" and result["results"][0]["title"] == "Irises"
+
+
+def test_help_documents_the_exit_codes(capsys):
+    from app.cli import build_parser
+
+    with pytest.raises(SystemExit):
+        build_parser(["--help"]).parse_args(["--help"])
+    out = capsys.readouterr().out
+    assert "exit codes:" in out and "130" in out and '"-" reads standard input' in out

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from pathlib import Path
 
 from tqdm import tqdm
 
-from app.commands.shared import EXIT_FAILED, EXIT_OK, UserError, emit_json
+from app.commands.shared import EXIT_FAILED, EXIT_OK, UserError, emit_json, stdin_as_file
 from app.settings import Settings
 from data.corpora import CorpusError
 from retrieval.encoders import LITE_RESOLUTION, EncoderError
@@ -24,7 +25,7 @@ def register(subparsers, common) -> None:
     train.set_defaults(handler=train_command)
 
     predict = subparsers.add_parser("predict", parents=[common])
-    predict.add_argument("images", nargs="+", metavar="IMAGE")
+    predict.add_argument("images", nargs="+", metavar="IMAGE", help="photos of paintings ('-': standard input)")
     predict.add_argument("--json", action="store_true", help="one JSON object per image")
     predict.set_defaults(handler=predict_command)
 
@@ -107,10 +108,11 @@ def _describe(answer: dict) -> str:
 
 def predict_command(args, settings: Settings) -> int:
     classifier = classifier_for(settings)
-    paths = [Path(p) for p in args.images]
     started = time.perf_counter()
-    with tqdm(total=len(paths), desc="classifying", unit="img", disable=None, leave=False) as bar:
-        results = classifier.predict_paths(paths, on_batch=bar.update)
+    with stdin_as_file(args.images) as paths, tqdm(total=len(paths), desc="classifying", unit="img", disable=None,
+                                                     leave=False) as bar:
+        results = [dataclasses.replace(result, path=Path(given)) for given, result in
+                   zip(args.images, classifier.predict_paths(paths, on_batch=bar.update))]
     log.debug("classified %d images in %.2f s", len(paths), time.perf_counter() - started)
     for result in results:
         if args.json:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from app.commands.shared import EXIT_OK, UserError, emit_json
+from app.commands.shared import EXIT_OK, UserError, emit_json, image_source
 from app.settings import Settings
 from data.corpora import BEST_ARTWORKS, FOLDER, MET, CorpusError, load_corpus
 from data.images import ImageError, load_image
@@ -32,7 +32,7 @@ def register(subparsers, common) -> None:
     build.set_defaults(handler=build_command)
 
     similar = subparsers.add_parser("similar", parents=[common])
-    similar.add_argument("image")
+    similar.add_argument("image", help="a photo of a painting ('-': standard input)")
     similar.add_argument("-k", type=int, default=10, help="how many results (default 10)")
     similar.add_argument("--json", action="store_true", help="print one JSON object")
     similar.set_defaults(handler=similar_command)
@@ -106,7 +106,7 @@ def load_index_for(settings: Settings):
 def similar_command(args, settings: Settings) -> int:
     loaded = load_index_for(settings)
     try:
-        image = load_image(args.image)
+        image = load_image(image_source(args.image))
     except ImageError as error:
         if args.json:
             emit_json({"image": args.image, "error": str(error)})
