@@ -13,9 +13,11 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from app.cli import configure_logging  # noqa: E402  (after the environment above)
 from app.resources import Resources  # noqa: E402
 from app.settings import Settings  # noqa: E402
+from app.threads import apply_thread_budget  # noqa: E402
 from app.ui import build_demo, launch  # noqa: E402
 
 settings = Settings()
+apply_thread_budget(settings.threads)
 resources = Resources.from_settings(settings)  # models load lazily; warmed below before serving
 demo = build_demo(resources)
 

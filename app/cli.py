@@ -13,6 +13,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from app.commands.shared import EXIT_BROKEN_PIPE, EXIT_CODES, EXIT_INTERRUPTED, EXIT_USAGE, UserError
+from app.threads import apply_thread_budget
 
 if TYPE_CHECKING:
     from app.settings import Settings
@@ -97,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"museum: bad setting: {error}", file=sys.stderr)
         return EXIT_USAGE
     configure_logging(settings.log_level)
+    apply_thread_budget(settings.threads)
     try:
         return args.handler(args, settings)
     except UserError as error:

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.threads import default_threads
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INDEX_ROOT = PROJECT_ROOT / "index"
@@ -24,12 +27,18 @@ class Settings(BaseSettings):
     heads_dir: Path | None = None  # default: classifier/weights/<encoder>
     best_artworks: Path | None = None  # a Kaggle "Best Artworks" folder, when the user has one
     batch_size: int = 32
-    workers: int = 2
+    workers: int = 2  # image decode threads; never more than `threads`
+    threads: int = Field(default_factory=default_threads, ge=1)  # the process's thread budget (app/threads.py)
     approx_threshold: int = 100_000
     top_k: int = 10
     seed: int = 0
     kiosk_idle_seconds: float = 180.0  # a kiosk session resets after this long without a visitor
     log_level: str = "WARNING"
+
+    @model_validator(mode="after")
+    def _decode_within_budget(self) -> "Settings":
+        self.workers = max(1, min(self.workers, self.threads))
+        return self
 
     def resolved_index_dir(self) -> Path:
         return self.index_dir or INDEX_ROOT / f"{self.corpus}-{slug(self.encoder)}"

@@ -96,3 +96,23 @@ def test_help_documents_the_exit_codes(capsys):
         build_parser(["--help"]).parse_args(["--help"])
     out = capsys.readouterr().out
     assert "exit codes:" in out and "130" in out and '"-" reads standard input' in out
+
+
+def test_one_thread_budget_caps_torch_blas_and_decoding(monkeypatch):
+    import torch
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from app.settings import Settings
+    from app.threads import apply_thread_budget
+
+    monkeypatch.setenv("MUSEUM_THREADS", "1")
+    settings = Settings(workers=4)
+    assert settings.threads == 1 and settings.workers == 1  # decode threads stay within the budget
+    previous = torch.get_num_threads()
+    try:
+        with threadpool_limits(limits=None):  # puts the BLAS limits back on leaving
+            apply_thread_budget(settings.threads)
+            assert torch.get_num_threads() == 1
+            assert all(pool["num_threads"] == 1 for pool in threadpool_info())
+    finally:
+        torch.set_num_threads(previous)
