@@ -120,10 +120,9 @@ class Resources:
 
     @property
     def explainer(self):
-        """classifier/explain.py's resident state (heatmaps, example paintings), built on the classifier."""
+        """classifier.explain's resident state (heatmaps, example paintings), built on the classifier."""
         def build():
-            from classifier.explain import ExplainResources
-            from classifier.explain_model import ExplainModel
+            from classifier.explain import ExplainModel, ExplainResources
 
             if self.classifier is None:
                 raise RuntimeError(f"no classifier to explain: {self.problems.get('classifier')}")

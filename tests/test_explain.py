@@ -20,11 +20,11 @@ from app.cli import main
 from app.commands.shared import EXIT_USAGE
 from app.settings import WEIGHTS_ROOT
 from classifier.explain import ExplainError, ExplainResources, explain_for_chat, resolve_label
-from classifier.explain_bench import deletion_drops
-from classifier.explain_cam import _attention_recorder, heatmap, vit_attention_map
-from classifier.explain_examples import examples_by_artist
-from classifier.explain_lime import LimeCache, LimeSettings, cached_lime, run_lime
-from classifier.explain_model import ExplainModel
+from classifier.explain.bench import deletion_drops
+from classifier.explain.cam import _attention_recorder, heatmap, vit_attention_map
+from classifier.explain.examples import examples_by_artist
+from classifier.explain.lime_regions import LimeCache, LimeSettings, cached_lime, run_lime
+from classifier.explain.model import ExplainModel
 from classifier.features import extract
 from retrieval.style_features import FeatureConfig, StyleExtractor
 from classifier.labels import match_artist

@@ -74,7 +74,7 @@ def explain_bench_command(args, settings: Settings) -> int:
     """Fidelity, stability and speed of the explanations on held-out Kaggle paintings."""
     from app.commands.classify_commands import classifier_for, progress_bars
     from classifier.benchmark import held_out_paths
-    from classifier.explain_bench import run_explain_benchmark
+    from classifier.explain.bench import run_explain_benchmark
     from data.images import load_image
 
     if not args.best_artworks:

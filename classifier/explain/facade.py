@@ -33,12 +33,12 @@ import numpy as np
 import torch
 from PIL import Image
 
-from classifier.explain_cam import heatmap
-from classifier.explain_examples import examples_by_artist
-from classifier.explain_lime import LimeCache, LimeSettings, cached_lime
-from classifier.explain_model import ExplainModel
-from classifier.explain_overlay import heatmap_overlay, regions_overlay
-from classifier.explain_text import Facts, describe
+from classifier.explain.cam import heatmap
+from classifier.explain.examples import examples_by_artist
+from classifier.explain.lime_regions import LimeCache, LimeSettings, cached_lime
+from classifier.explain.model import ExplainModel
+from classifier.explain.overlay import heatmap_overlay, regions_overlay
+from classifier.explain.text import Facts, describe
 from retrieval.encoders import Encoder, normalize
 from data.text import fold
 from retrieval.query import Hit
