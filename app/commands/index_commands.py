@@ -13,7 +13,7 @@ from data.corpora import BEST_ARTWORKS, FOLDER, MET, CorpusError, load_corpus
 from data.images import ImageError, load_image
 from retrieval.encoders import OPEN_CLIP_PREFIX, EncoderError, load_encoder
 from retrieval.query import similar_to_image, text_search
-from retrieval.store import Corpus, IndexError_, IndexMissingError, build_store, load_store
+from retrieval.store import Corpus, IndexMissingError, IndexStoreError, build_store, load_store
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def build_command(args, settings: Settings) -> int:
             report = build_store(records, encoder, directory, corpus, settings.to_json(), kind=args.kind,
                                  threshold=settings.approx_threshold, batch_size=settings.batch_size,
                                  workers=settings.workers, progress=progress)
-        except IndexError_ as error:
+        except IndexStoreError as error:
             raise UserError(str(error)) from None
     log.info("%s", report.summary())
     for artwork_id, reason in sorted(report.skipped.items()):
@@ -99,7 +99,7 @@ def load_index_for(settings: Settings):
     except IndexMissingError:
         raise UserError(f"no index for encoder {settings.encoder} at {directory}: build one with "
                         f"`museum index build --encoder {settings.encoder}`") from None
-    except IndexError_ as error:
+    except IndexStoreError as error:
         raise UserError(str(error)) from None
 
 

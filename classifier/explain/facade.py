@@ -149,7 +149,7 @@ def load_resources(heads_dir: Path, encoder_name: str, index_dir: Path | None = 
                    cache_dir: Path | None = None) -> ExplainResources:
     """Resources from folders (the CLI's path); the index is optional (no examples without it)."""
     from retrieval.encoders import load_encoder
-    from retrieval.store import IndexError_, load_store
+    from retrieval.store import IndexStoreError, load_store
 
     model = ExplainModel.load(heads_dir, encoder_name)
     loaded = encoder = None
@@ -157,6 +157,6 @@ def load_resources(heads_dir: Path, encoder_name: str, index_dir: Path | None = 
         try:
             loaded = load_store(index_dir, encoder_name)
             encoder = load_encoder(encoder_name)
-        except IndexError_ as error:
+        except IndexStoreError as error:
             log.warning("no example paintings: %s", error)
     return ExplainResources(model, encoder, loaded, cache=LimeCache(directory=cache_dir))
