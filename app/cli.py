@@ -13,7 +13,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from app.commands.shared import EXIT_BROKEN_PIPE, EXIT_CODES, EXIT_INTERRUPTED, EXIT_USAGE, UserError
-from app.threads import apply_thread_budget
+from app.runtime import apply_thread_budget, stay_offline
 
 if TYPE_CHECKING:
     from app.settings import Settings
@@ -88,8 +88,7 @@ class _Summarised:
 
 
 def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # this assistant never downloads at run time
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    stay_offline()
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser(argv).parse_args(argv)
     try:

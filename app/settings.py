@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from app.threads import default_threads
+from app.runtime import default_threads
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INDEX_ROOT = PROJECT_ROOT / "index"
@@ -52,10 +52,20 @@ class Settings(BaseSettings):
         return type(self)(**{**self.model_dump(), **given}) if given else self
 
     def to_json(self) -> dict:
-        return {**self.model_dump(mode="json"), "index_dir": str(self.resolved_index_dir()),
-                "heads_dir": str(self.resolved_heads_dir())}
+        """The settings as written beside an artifact. Paths inside the project are relative to it, so a
+        committed settings.json reads the same on every machine; the thread budget belongs to the machine
+        that ran the build, not to what it built, and is left out."""
+        values = {**self.model_dump(exclude={"threads"}), "index_dir": self.resolved_index_dir(),
+                  "heads_dir": self.resolved_heads_dir()}
+        return {key: portable_path(value) if isinstance(value, Path) else value for key, value in values.items()}
 
 
 def slug(name: str) -> str:
     """A folder-safe form of an encoder name: "open_clip:ViT-B-32:laion2b" -> "open_clip-ViT-B-32-laion2b"."""
     return "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in name.replace(":", "-")).strip("-")
+
+
+def portable_path(path: Path) -> str:
+    """`path` relative to the project root (POSIX separators) when it lies inside it, else as given."""
+    absolute = Path(path).resolve()
+    return absolute.relative_to(PROJECT_ROOT).as_posix() if absolute.is_relative_to(PROJECT_ROOT) else str(path)

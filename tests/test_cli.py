@@ -103,7 +103,7 @@ def test_one_thread_budget_caps_torch_blas_and_decoding(monkeypatch):
     from threadpoolctl import threadpool_info, threadpool_limits
 
     from app.settings import Settings
-    from app.threads import apply_thread_budget
+    from app.runtime import apply_thread_budget
 
     monkeypatch.setenv("MUSEUM_THREADS", "1")
     settings = Settings(workers=4)
@@ -116,3 +116,13 @@ def test_one_thread_budget_caps_torch_blas_and_decoding(monkeypatch):
             assert all(pool["num_threads"] == 1 for pool in threadpool_info())
     finally:
         torch.set_num_threads(previous)
+
+
+def test_settings_beside_an_artifact_carry_no_machine_paths(tmp_path):
+    from app.settings import INDEX_ROOT, Settings
+
+    written = Settings(index_dir=INDEX_ROOT / "x", best_artworks=tmp_path).to_json()
+    assert written["index_dir"] == "index/x" and written["heads_dir"] == "classifier/weights/efficientnet-lite0"
+    assert written["best_artworks"] == str(tmp_path) and "threads" not in written  # outside the project: as given
+    committed = json.loads((INDEX_ROOT / "met-efficientnet-lite0" / "settings.json").read_text())
+    assert not any(str(value).startswith("/") for value in committed.values())

@@ -1,6 +1,9 @@
-"""One thread budget for the process, applied at the entry points (`museum ...`, `museum serve`, the Space).
+"""Process-wide set-up that only the entry points (`museum ...`, `museum serve`, the Space's app.py) apply.
 
-The encoder forward (torch intra-op threads), the image decode pool that feeds it and numpy/scikit-learn
+No downloads at run time: everything this assistant runs ships with it, so Hugging Face libraries are told
+so before any of them is imported (a missing model then fails at once with a message instead of hanging).
+
+One thread budget: the encoder forward (torch intra-op threads), the image decode pool that feeds it and numpy/scikit-learn
 BLAS all default to one thread per core each; run together, and on a machine shared with other jobs, they
 ask for several times the cores and spend the difference switching threads in the kernel. `threads`
 (MUSEUM_THREADS) caps them all at once.
@@ -12,6 +15,12 @@ import os
 import sys
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+def stay_offline() -> None:
+    """Call before importing gradio, open_clip, transformers or sentence_transformers (they read it on import)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # no tokenizer thread pools outside the budget
 
 
 def default_threads() -> int:
