@@ -5,7 +5,7 @@ committed index in index/ and the classifier heads shipped in classifier/weights
 GRADIO_SERVER_NAME/GRADIO_SERVER_PORT, which launch() honours.
 """
 
-from app.runtime import apply_thread_budget, stay_offline
+from app.runtime import apply_thread_budget, keep_freed_memory, stay_offline
 
 stay_offline()  # before gradio and the models are imported below
 
@@ -16,6 +16,7 @@ from app.ui import build_demo, launch  # noqa: E402
 
 settings = Settings()
 apply_thread_budget(settings.threads)
+keep_freed_memory()
 resources = Resources.from_settings(settings)  # models load lazily; warmed below before serving
 demo = build_demo(resources)
 

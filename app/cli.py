@@ -13,7 +13,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from app.commands.shared import EXIT_BROKEN_PIPE, EXIT_CODES, EXIT_INTERRUPTED, EXIT_USAGE, UserError
-from app.runtime import apply_thread_budget, stay_offline
+from app.runtime import apply_thread_budget, keep_freed_memory, stay_offline
 
 if TYPE_CHECKING:
     from app.settings import Settings
@@ -98,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     configure_logging(settings.log_level)
     apply_thread_budget(settings.threads)
+    keep_freed_memory()
     try:
         return args.handler(args, settings)
     except UserError as error:

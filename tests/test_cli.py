@@ -102,8 +102,8 @@ def test_one_thread_budget_caps_torch_blas_and_decoding(monkeypatch):
     import torch
     from threadpoolctl import threadpool_info, threadpool_limits
 
-    from app.settings import Settings
     from app.runtime import apply_thread_budget
+    from app.settings import Settings
 
     monkeypatch.setenv("MUSEUM_THREADS", "1")
     settings = Settings(workers=4)
@@ -126,3 +126,9 @@ def test_settings_beside_an_artifact_carry_no_machine_paths(tmp_path):
     assert written["best_artworks"] == str(tmp_path) and "threads" not in written  # outside the project: as given
     committed = json.loads((INDEX_ROOT / "met-efficientnet-lite0" / "settings.json").read_text())
     assert not any(str(value).startswith("/") for value in committed.values())
+
+
+def test_ci_runs_the_readme_test_command_with_the_linter():
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    command = readme.split("Run the tests", 1)[1].split("```bash\n", 1)[1].split("\n```", 1)[0].strip()
+    assert "ruff check ." in command and command in (PROJECT_ROOT / ".ci" / "run").read_text()

@@ -30,7 +30,8 @@ def register(subparsers, common) -> None:
     predict.set_defaults(handler=predict_command)
 
     evaluate = subparsers.add_parser("eval", parents=[common])
-    evaluate.add_argument("--best-artworks", metavar="PATH", help="Kaggle 'Best Artworks' folder (MUSEUM_BEST_ARTWORKS)")
+    evaluate.add_argument("--best-artworks", metavar="PATH",
+                          help="Kaggle 'Best Artworks' folder (MUSEUM_BEST_ARTWORKS)")
     evaluate.add_argument("--unknown", metavar="PATH", help="folder of paintings by other artists, or 'met' "
                                                             "(the Met paintings held out from fitting the rule)")
     evaluate.add_argument("--out", metavar="DIR", help="write confusion.png and reliability.png here")
@@ -70,9 +71,9 @@ def classifier_for(settings: Settings):
 
 
 def train_command(args, settings: Settings) -> int:
-    from retrieval.style_features import FeatureConfig
     from classifier.model import save_bundle
     from classifier.train import train
+    from retrieval.style_features import FeatureConfig
 
     if settings.encoder not in LITE_RESOLUTION:
         raise UserError(f"training uses EfficientNet-Lite style features, not {settings.encoder}; "

@@ -39,8 +39,8 @@ from classifier.explain.lime_regions import LimeCache, LimeSettings, cached_lime
 from classifier.explain.model import ExplainModel
 from classifier.explain.overlay import heatmap_overlay, regions_overlay
 from classifier.explain.text import Facts, describe
-from retrieval.encoders import Encoder, normalize
 from data.text import fold
+from retrieval.encoders import Encoder, normalize
 from retrieval.query import Hit
 from retrieval.store import LoadedIndex
 
@@ -110,7 +110,8 @@ def explain_for_chat(resources: ExplainResources, image: Image.Image, label: str
 
     data: dict = {"method": method, "label": artist, "probability": float(probabilities[index]),
                   "known": bool(outputs.known[0]), "top": [{"artist": a, "probability": p} for a, p in top],
-                  "movement": {"genre": model.genres[genre], "probability": float(outputs.genre_probabilities[0, genre])}}
+                  "movement": {"genre": model.genres[genre],
+                               "probability": float(outputs.genre_probabilities[0, genre])}}
     overlay = image.convert("RGB")
     if method == "heatmap":
         report(0.3, "computing the heatmap")

@@ -21,8 +21,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from classifier.model import HeadBundle, HeadsError, Outputs, load_bundle
 from classifier.explain.torch_head import TorchHead
+from classifier.model import HeadBundle, HeadsError, Outputs, load_bundle
 from retrieval.encoders import LITE_MEAN, LITE_STD
 
 BATCH = 32
