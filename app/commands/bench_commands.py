@@ -14,15 +14,17 @@ from retrieval.encoders import load_encoder
 
 PARTS = ("build", "similar", "predict", "search", "incremental")
 EXPLAIN = "explain"  # not in "all": it needs trained heads and the Kaggle data, and takes minutes
+CLI = "cli"  # not in "all": it times whole commands in fresh processes (app/command_timing.py)
 
 
 def register(subparsers, common) -> None:
     parser = subparsers.add_parser("bench", parents=[common])
-    parser.add_argument("part", nargs="?", default="all", choices=[*PARTS, "all", EXPLAIN])
+    parser.add_argument("part", nargs="?", default="all", choices=[*PARTS, "all", EXPLAIN, CLI])
     parser.add_argument("--best-artworks", metavar="PATH", help="benchmark on this Kaggle corpus (default: the Met corpus)")
     parser.add_argument("--images", type=int, default=256, help="images for the throughput/latency figures")
     parser.add_argument("--scale", default="100000,1000000", help="vector counts for the search figures")
     parser.add_argument("--lime-images", type=int, default=40, help="explain: images LIME runs on (about 5 s each)")
+    parser.add_argument("--repeat", type=int, default=1, help="cli: runs of each command (the median is shown)")
     parser.add_argument("--json", action="store_true")
     parser.set_defaults(handler=bench_command)
 
@@ -30,6 +32,8 @@ def register(subparsers, common) -> None:
 def bench_command(args, settings: Settings) -> int:
     if args.part == EXPLAIN:
         return explain_bench_command(args, settings)
+    if args.part == CLI:
+        return cli_bench_command(args, settings)
     corpus, _ = corpus_of(args)
     records = load_corpus(corpus.kind, corpus.root)
     sample = random.Random(settings.seed).sample(records, min(args.images, len(records)))
@@ -87,4 +91,20 @@ def explain_bench_command(args, settings: Settings) -> int:
         emit_json(figures)
     else:
         _show(EXPLAIN, figures, as_json=False)
+    return EXIT_OK
+
+
+def cli_bench_command(args, settings: Settings) -> int:
+    """The first commands a new user runs, timed end to end: a Markdown table (the README's)."""
+    from app.command_timing import time_commands
+    from data.corpora import load_met
+
+    image = next(record.image_path for record in load_met() if record.title == "Irises")
+    rows = time_commands(image, settings.resolved_index_dir(), repeat=args.repeat)
+    if args.json:
+        emit_json(rows)
+        return EXIT_OK
+    print("| command | seconds |\n| --- | --- |")
+    for row in rows:
+        print(f"| `{row['command']}` | {row['seconds']:.2f} |")
     return EXIT_OK
