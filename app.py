@@ -5,10 +5,9 @@ committed index in index/ and the classifier heads shipped in classifier/weights
 GRADIO_SERVER_NAME/GRADIO_SERVER_PORT, which launch() honours.
 """
 
-import os
+from app.runtime import apply_thread_budget, keep_freed_memory, stay_offline
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")  # everything ships with the Space; never download at run time
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+stay_offline()  # before gradio and the models are imported below
 
 from app.cli import configure_logging  # noqa: E402  (after the environment above)
 from app.resources import Resources  # noqa: E402
@@ -16,6 +15,8 @@ from app.settings import Settings  # noqa: E402
 from app.ui import build_demo, launch  # noqa: E402
 
 settings = Settings()
+apply_thread_budget(settings.threads)
+keep_freed_memory()
 resources = Resources.from_settings(settings)  # models load lazily; warmed below before serving
 demo = build_demo(resources)
 

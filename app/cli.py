@@ -1,26 +1,24 @@
 """The `museum` command line: entry point, shared flags, logging set-up.
 
-Each group of sub-commands lives in app/commands/<group>.py and exposes
-`register(subparsers, common)`; handlers take (args, settings) and return an exit code.
+The sub-commands are named in app/commands/__init__.py; only the group of the command being run is
+imported, so `museum --help` and a text question start without loading torch, FAISS or Gradio.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from app.settings import Settings
+from app.commands.shared import EXIT_BROKEN_PIPE, EXIT_CODES, EXIT_INTERRUPTED, EXIT_USAGE, UserError
+from app.runtime import apply_thread_budget, keep_freed_memory, stay_offline
+
+if TYPE_CHECKING:
+    from app.settings import Settings
 
 log = logging.getLogger("museum")
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-class UserError(Exception):
-    """A problem the user can fix; shown as one clear line, exit code 2."""
 
 
 def common_flags() -> argparse.ArgumentParser:
@@ -38,14 +36,10 @@ def common_flags() -> argparse.ArgumentParser:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
+    from app.settings import Settings  # pydantic takes a tenth of a second to import: not for --help
+
     flags = {name: getattr(args, name, None) for name in Settings.model_fields}
     return Settings().with_overrides(**flags)
-
-
-def emit_json(value) -> None:
-    """One JSON object on one line of stdout."""
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, default=str) + "\n")
-    sys.stdout.flush()
 
 
 def configure_logging(level: str) -> None:
@@ -56,29 +50,58 @@ def configure_logging(level: str) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from app.commands import COMMAND_GROUPS
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for `argv`: the group of the command it names is registered in full, every other command
+    by name and summary only. Without argv, every group is registered (slow: it imports them all)."""
+    from app.commands import BY_NAME, COMMANDS, group_module, groups
 
     parser = argparse.ArgumentParser(prog="museum", description="A multimodal museum assistant: "
-                                     "who painted this, similar paintings, artist facts, explanations.")
+                                     "who painted this, similar paintings, artist facts, explanations.",
+                                     epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    common = common_flags()
-    for group in COMMAND_GROUPS:
-        group.register(subparsers, common)
+    if argv is None:
+        loaded = groups()
+    else:
+        named = next((word for word in argv if not word.startswith("-")), None)
+        loaded = [BY_NAME[named].group] if named in BY_NAME else []
+    common, registered = common_flags(), set()
+    for command in COMMANDS:  # in listing order; a group registers all its commands where its first one is listed
+        if command.group not in loaded:
+            subparsers.add_parser(command.name, help=command.summary)
+        elif command.group not in registered:
+            registered.add(command.group)
+            group_module(command.group).register(_Summarised(subparsers), common)
     return parser
 
 
+class _Summarised:
+    """Sub-parsers that take each command's help and description from the registry's summary."""
+
+    def __init__(self, subparsers):
+        self._subparsers = subparsers
+
+    def add_parser(self, name: str, **kwargs) -> argparse.ArgumentParser:
+        from app.commands import BY_NAME
+
+        if name not in BY_NAME:
+            raise KeyError(f"command {name!r} is not in app/commands/__init__.py COMMANDS")
+        kwargs.setdefault("help", BY_NAME[name].summary)
+        kwargs.setdefault("description", BY_NAME[name].summary)
+        return self._subparsers.add_parser(name, **kwargs)
+
+
 def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # this assistant never downloads at run time
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    stay_offline()
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv).parse_args(argv)
     try:
         settings = settings_from(args)
     except ValueError as error:
         print(f"museum: bad setting: {error}", file=sys.stderr)
         return EXIT_USAGE
     configure_logging(settings.log_level)
+    apply_thread_budget(settings.threads)
+    keep_freed_memory()
     try:
         return args.handler(args, settings)
     except UserError as error:
@@ -86,12 +109,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("museum: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # `museum ... | head`: the reader has gone; stop quietly, and keep Python's exit-time flush from failing too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":
-    # Run the imported module's main, not this __main__ copy: otherwise `python -m app.cli` would hold two
-    # distinct UserError classes and show tracebacks instead of one-line errors.
-    from app.cli import main as entry
-
-    sys.exit(entry())
+    sys.exit(main())

@@ -40,13 +40,13 @@ def respond(resources: Resources, state: SessionState, message: Message,
     state = dataclasses.replace(state, turns=state.turns + 1)
     if message.image is not None:
         state, reply = _new_image(resources, state, message.image)
-        intent = classify(text, resources.embed_sentences, resources.intent_bank) if text else None
+        intent = classify(text, resources.embed_sentences, lambda: resources.intent_bank) if text else None
         # The identify reply already shows the similar paintings; other questions get their own answer below it.
         if intent and intent.name not in ("identify", "similar", "greet", "thanks", "fallback", "empty", "help"):
             state, more = _answer(resources, state, text, intent, progress)
             reply = _merge(reply, more)
         return state, reply
-    intent = classify(text, resources.embed_sentences, resources.intent_bank)
+    intent = classify(text, resources.embed_sentences, lambda: resources.intent_bank)
     state, reply = _answer(resources, state, text, intent, progress)
     reply.data.setdefault("intent", intent.name)
     reply.data.setdefault("intent_method", intent.method)

@@ -90,15 +90,17 @@ def by_rules(text: str) -> str | None:
     return next((name for name, pattern in RULES if pattern.search(text)), None)
 
 
-def classify(text: str, embed=None, bank=None) -> Intent:
-    """The intent of a cleaned message. `embed(list[str]) -> vectors` and `bank` (IntentBank) add meaning."""
+def classify(text: str, embed=None, intent_bank=None) -> Intent:
+    """The intent of a cleaned message. `embed(list[str]) -> vectors` and `intent_bank() -> IntentBank | None`
+    add meaning; both are called only when no rule decides, so a plainly worded question loads no text model."""
     if not text:
         return Intent("empty", "empty")
     rule = by_rules(text)
     if rule is not None:
         return Intent(rule, "rule")
-    if embed is not None and bank is not None and re.search(r"[A-Za-z]", text):
-        vector = embed([text])
+    if embed is not None and intent_bank is not None and re.search(r"[A-Za-z]", text):
+        bank = intent_bank()
+        vector = embed([text]) if bank is not None else None
         if vector is not None:
             scores = bank.matrix @ vector[0]
             best = int(np.argmax(scores))

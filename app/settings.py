@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Annotated
 
 from platformdirs import user_cache_dir
-from pydantic import field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from app.runtime import default_threads
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INDEX_ROOT = PROJECT_ROOT / "index"
@@ -32,7 +34,8 @@ class Settings(BaseSettings):
     other_painters: Path | None = None  # paintings by painters outside the 50, labelled by painter (training)
     cache_dir: Path = Path(user_cache_dir("museum-assistant"))  # feature cache of training and evaluation
     batch_size: int = 32
-    workers: int = 2
+    workers: int = 2  # image decode threads; never more than `threads`
+    threads: int = Field(default_factory=default_threads, ge=1)  # the process's thread budget (app/runtime.py)
     batch_window: float = 0.02  # seconds a painting waits for others shown at the same moment (one forward)
     approx_threshold: int = 100_000
     # Large corpora (`museum bench scale` measured these; README "When you outgrow one machine").
@@ -65,6 +68,11 @@ class Settings(BaseSettings):
     @classmethod
     def _split_paths(cls, value):
         return [part for part in value.split(os.pathsep) if part.strip()] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _decode_within_budget(self) -> "Settings":
+        self.workers = max(1, min(self.workers, self.threads))
+        return self
 
     def resolved_index_dir(self) -> Path:
         if self.index_dir:
@@ -102,10 +110,20 @@ class Settings(BaseSettings):
         return type(self)(**{**self.model_dump(), **given}) if given else self
 
     def to_json(self) -> dict:
-        return {**self.model_dump(mode="json"), "index_dir": str(self.resolved_index_dir()),
-                "heads_dir": str(self.resolved_heads_dir())}
+        """The settings as written beside an artifact. Paths inside the project are relative to it, so a
+        committed settings.json reads the same on every machine; the thread budget belongs to the machine
+        that ran the build, not to what it built, and is left out."""
+        values = {**self.model_dump(exclude={"threads"}), "index_dir": self.resolved_index_dir(),
+                  "heads_dir": self.resolved_heads_dir()}
+        return {key: portable_path(value) if isinstance(value, Path) else value for key, value in values.items()}
 
 
 def slug(name: str) -> str:
     """A folder-safe form of an encoder name: "open_clip:ViT-B-32:laion2b" -> "open_clip-ViT-B-32-laion2b"."""
     return "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in name.replace(":", "-")).strip("-")
+
+
+def portable_path(path: Path) -> str:
+    """`path` relative to the project root (POSIX separators) when it lies inside it, else as given."""
+    absolute = Path(path).resolve()
+    return absolute.relative_to(PROJECT_ROOT).as_posix() if absolute.is_relative_to(PROJECT_ROOT) else str(path)

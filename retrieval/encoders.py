@@ -20,7 +20,6 @@ import importlib
 import importlib.metadata
 import io
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -148,8 +147,6 @@ def _load_open_clip(name: str) -> tuple[torch.nn.Module, Preprocess, str, Callab
     import open_clip
 
     model_name, pretrained = parse_open_clip_name(name)
-    # Never reach for a hub at run time: fail fast with a message instead of hanging.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     try:
         model, _, preprocess = open_clip.create_model_and_transforms(model_name, pretrained=pretrained, device="cpu")
         tokenizer = open_clip.get_tokenizer(model_name)

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
 
 from data.records import Artwork
 from data.text import fold
-from retrieval.encoders import Encoder
-from retrieval.store import LoadedIndex
-from retrieval.vector_index import search
+
+if TYPE_CHECKING:  # metadata search runs without torch and FAISS: a text question must not load them
+    from retrieval.encoders import Encoder
+    from retrieval.store import LoadedIndex
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class Hit:
 
 
 def similar_to_vector(loaded: LoadedIndex, vector: np.ndarray, k: int) -> list[Hit]:
+    from retrieval.vector_index import search
+
     scores, ids = search(loaded.index, vector, k)
     return [Hit(loaded.records[i], float(s), int(i)) for s, i in zip(scores[0], ids[0]) if i >= 0]
 

@@ -48,19 +48,20 @@ SHARD_SIZE = 512  # images per shard: an interrupted build loses one shard at mo
 FULL_CHECK_BYTES = 256 * 2**20  # verify checksums of files up to this size on load
 
 
-class IndexError_(RuntimeError):
-    """Base for index problems a person can fix; the message says how."""
+class IndexStoreError(RuntimeError):
+    """A problem with an index folder (missing, damaged, another encoder's) that a person can fix; the message
+    says how."""
 
 
-class IndexMissingError(IndexError_):
+class IndexMissingError(IndexStoreError):
     pass
 
 
-class IndexCorruptError(IndexError_):
+class IndexCorruptError(IndexStoreError):
     pass
 
 
-class IndexMismatchError(IndexError_):
+class IndexMismatchError(IndexStoreError):
     pass
 
 
@@ -220,7 +221,7 @@ def _previous_vectors(directory: Path, encoder: Encoder, shards: ShardSet) -> tu
             vectors = list(all_vectors(load_store(directory, encoder.name).index))
     except IndexMissingError:
         return {}, {}
-    except (IndexError_, OSError, ValueError, KeyError) as error:
+    except (IndexStoreError, OSError, ValueError, KeyError) as error:
         log.warning("ignoring the damaged index at %s (%s); re-encoding what is needed", directory, error)
         return {}, {}
     by_stat, by_hash = {}, {}
@@ -286,7 +287,7 @@ def build_store(records: list[Artwork], encoder: Encoder, directory: Path | str,
     previous_paths = {key[0] for key in by_stat}
     report.removed = len(previous_paths - {row["image_path"] for _, row in kept})
     if not kept:
-        raise IndexError_("no artwork of the corpus could be encoded; nothing was written")
+        raise IndexStoreError("no artwork of the corpus could be encoded; nothing was written")
     report.unchanged = (report.encoded == 0 and report.resumed == 0 and report.removed == 0
                         and len(previous_paths) == len(kept) and not report.skipped)
     if report.unchanged and _same_order(directory, [row["image_path"] for _, row in kept]):

@@ -17,7 +17,8 @@ import shutil
 import pytest
 from PIL import Image, ImageOps
 
-from app.cli import EXIT_OK, EXIT_USAGE, main
+from app.cli import main
+from app.commands.shared import EXIT_OK, EXIT_USAGE
 from app.engine import Message, SessionState, respond
 from app.resources import Resources
 from app.settings import Settings

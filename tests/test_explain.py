@@ -16,19 +16,20 @@ import pytest
 import torch
 from PIL import Image
 
-from app.cli import EXIT_USAGE, main
+from app.cli import main
+from app.commands.shared import EXIT_USAGE
 from app.settings import WEIGHTS_ROOT
 from classifier.explain import ExplainError, ExplainResources, explain_for_chat, resolve_label
-from classifier.explain_bench import deletion_drops
-from classifier.explain_cam import _attention_recorder, heatmap, vit_attention_map
-from classifier.explain_examples import examples_by_artist
-from classifier.explain_lime import LimeCache, LimeSettings, cached_lime, run_lime
-from classifier.explain_model import ExplainModel
+from classifier.explain.bench import deletion_drops
+from classifier.explain.cam import _attention_recorder, heatmap, vit_attention_map
+from classifier.explain.examples import examples_by_artist
+from classifier.explain.lime_regions import LimeCache, LimeSettings, cached_lime, run_lime
+from classifier.explain.model import ExplainModel
 from classifier.features import extract
-from retrieval.style_features import FeatureConfig, StyleExtractor
 from classifier.labels import match_artist
 from classifier.model import HeadBundle, HeadsError, load_bundle, save_bundle
 from data.images import load_image
+from retrieval.style_features import FeatureConfig, StyleExtractor
 
 FAST_LIME = LimeSettings(n_segments=12, num_samples=48)
 
@@ -139,7 +140,8 @@ def test_lime_cache_second_call_is_fast_and_identical(model, paintings, tmp_path
     np.testing.assert_array_equal(from_disk.weights, first.weights)
     np.testing.assert_array_equal(from_disk.segments, first.segments)
     # Another label or setting is another entry.
-    assert LimeCache.key(array, 2, model.fingerprint, FAST_LIME) != LimeCache.key(array, 1, model.fingerprint, FAST_LIME)
+    key = LimeCache.key
+    assert key(array, 2, model.fingerprint, FAST_LIME) != key(array, 1, model.fingerprint, FAST_LIME)
 
 
 def test_vit_attention_rollout_on_a_tiny_open_clip_vit():

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from app.cli import EXIT_OK, UserError, emit_json
 from app.commands import bench_load
+from app.commands.shared import EXIT_OK, UserError, emit_json
 from app.commands.index_commands import corpus_of
 from app.settings import Settings
 from data.corpora import load_corpus
@@ -16,11 +16,12 @@ from retrieval.encoders import load_encoder
 PARTS = ("build", "similar", "predict", "search", "incremental")
 EXPLAIN = "explain"  # not in "all": it needs trained heads and the Kaggle data, and takes minutes
 SCALE = "scale"  # not in "all": millions of vectors and several Ray sessions take tens of minutes
+CLI = "cli"  # not in "all": it times whole commands in fresh processes (app/command_timing.py)
 
 
 def register(subparsers, common) -> None:
-    parser = subparsers.add_parser("bench", parents=[common], help="measure speed (figures printed, not asserted)")
-    parser.add_argument("part", nargs="?", default="all", choices=[*PARTS, "all", EXPLAIN, SCALE, bench_load.LOAD])
+    parser = subparsers.add_parser("bench", parents=[common])
+    parser.add_argument("part", nargs="?", default="all", choices=[*PARTS, "all", EXPLAIN, SCALE, bench_load.LOAD, CLI])
     parser.add_argument("--best-artworks", metavar="PATH", help="benchmark on this Kaggle corpus (default: the Met corpus)")
     parser.add_argument("--images", type=int, default=256, help="images for the throughput/latency figures")
     parser.add_argument("--scale", default="100000,1000000", help="vector counts for the search figures")
@@ -30,6 +31,7 @@ def register(subparsers, common) -> None:
     parser.add_argument("--nprobe", default="8,16,32,64", help="scale: IVF lists scanned per query, each measured")
     parser.add_argument("--ray-actors", dest="actor_counts", default="1,2", help="scale: Ray actor counts for the throughput figures "
                         "('' skips them; needs the scale extra)")
+    parser.add_argument("--repeat", type=int, default=1, help="cli: runs of each command (the median is shown)")
     parser.add_argument("--json", action="store_true")
     bench_load.add_arguments(parser)
     parser.set_defaults(handler=bench_command)
@@ -42,6 +44,8 @@ def bench_command(args, settings: Settings) -> int:
         return scale_bench_command(args, settings)
     if args.part == bench_load.LOAD:
         return bench_load.load_command(args, settings)
+    if args.part == CLI:
+        return cli_bench_command(args, settings)
     corpus, _ = corpus_of(args)
     records = load_corpus(corpus.kind, corpus.root)
     sample = random.Random(settings.seed).sample(records, min(args.images, len(records)))
@@ -86,7 +90,7 @@ def explain_bench_command(args, settings: Settings) -> int:
     """Fidelity, stability and speed of the explanations on held-out Kaggle paintings."""
     from app.commands.classify_commands import classifier_for, progress_bars
     from classifier.evaluation import held_out_paths
-    from classifier.explain_bench import run_explain_benchmark
+    from classifier.explain.bench import run_explain_benchmark
     from data.images import load_image
 
     if not args.best_artworks:
@@ -136,4 +140,19 @@ def scale_bench_command(args, settings: Settings) -> int:
         _show("ray", figures["ray"], args.json)
     if args.json:
         emit_json(figures)
+
+
+def cli_bench_command(args, settings: Settings) -> int:
+    """The first commands a new user runs, timed end to end: a Markdown table (the README's)."""
+    from app.command_timing import time_commands
+    from data.corpora import load_met
+
+    image = next(record.image_path for record in load_met() if record.title == "Irises")
+    rows = time_commands(image, settings.resolved_index_dir(), repeat=args.repeat)
+    if args.json:
+        emit_json(rows)
+        return EXIT_OK
+    print("| command | seconds |\n| --- | --- |")
+    for row in rows:
+        print(f"| `{row['command']}` | {row['seconds']:.2f} |")
     return EXIT_OK

@@ -13,7 +13,7 @@ import threading
 import time
 from pathlib import Path
 
-from app.cli import EXIT_FAILED, EXIT_OK, UserError, emit_json
+from app.commands.shared import EXIT_FAILED, EXIT_OK, UserError, emit_json
 from app.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""`museum ask` (one turn) and `museum chat` (a conversation: interactive, --script FILE or stdin lines)."""
+"""`museum ask` (one turn) and `museum chat` (a conversation: interactive, --script FILE|- or stdin lines)."""
 
 from __future__ import annotations
 
@@ -6,24 +6,25 @@ import shlex
 import sys
 from pathlib import Path
 
-from app.cli import EXIT_OK, UserError, emit_json
+from app.commands.shared import EXIT_OK, STDIN, UserError, emit_json, image_source, read_text
 from app.engine import Message, Reply, SessionState, respond
 from app.resources import Resources
 from app.settings import Settings
 
 
 def register(subparsers, common) -> None:
-    ask = subparsers.add_parser("ask", parents=[common], help="ask the assistant one question")
+    ask = subparsers.add_parser("ask", parents=[common])
     ask.add_argument("question", nargs="?", default="", help='e.g. "who painted this?"')
-    ask.add_argument("--image", help="a photo of a painting")
+    ask.add_argument("--image", help="a photo of a painting ('-': read it from standard input)")
     ask.add_argument("--json", action="store_true", help='print {"reply", "artist", "images", "data"} as one JSON line')
     ask.set_defaults(handler=ask_command)
 
-    chat = subparsers.add_parser("chat", parents=[common], help="talk with the assistant (Ctrl-D to stop)",
+    chat = subparsers.add_parser("chat", parents=[common],
                                  description="One message per line; '@path/to/image.jpg optional text' shows a "
-                                             "painting. Reads --script FILE, or standard input when it is not a "
-                                             "terminal.")
-    chat.add_argument("--script", help="play the lines of this file as a conversation")
+                                             "painting. Reads --script FILE (- for standard input), or standard "
+                                             "input when it is not a terminal.")
+    chat.add_argument("--script", metavar="FILE", help="play the lines of this file as a conversation ('-': "
+                                                         "standard input)")
     chat.add_argument("--json", action="store_true", help="one JSON reply per line")
     chat.set_defaults(handler=chat_command)
 
@@ -54,19 +55,17 @@ def show(reply: Reply, as_json: bool) -> None:
 
 
 def ask_command(args, settings: Settings) -> int:
-    if args.image and not Path(args.image).is_file():
+    if args.image and args.image != STDIN and not Path(args.image).is_file():
         raise UserError(f"no such image: {args.image}")
-    _, reply = respond(Resources.from_settings(settings), SessionState(), Message(text=args.question, image=args.image))
+    image = image_source(args.image) if args.image else None
+    _, reply = respond(Resources.from_settings(settings), SessionState(), Message(text=args.question, image=image))
     show(reply, args.json)
     return EXIT_OK
 
 
 def chat_command(args, settings: Settings) -> int:
     if args.script:
-        try:
-            lines = Path(args.script).read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as error:
-            raise UserError(f"cannot read the script {args.script}: {error}") from None
+        lines = read_text(args.script).splitlines()
     elif sys.stdin.isatty():
         lines = None
     else:

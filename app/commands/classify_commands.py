@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from pathlib import Path
 
 from tqdm import tqdm
 
-from app.cli import EXIT_FAILED, EXIT_OK, UserError, emit_json
+from app.commands.shared import EXIT_FAILED, EXIT_OK, UserError, emit_json, stdin_as_file
 from app.settings import Settings
 from data.corpora import CorpusError
 from retrieval.encoders import LITE_RESOLUTION, EncoderError
@@ -17,7 +18,7 @@ log = logging.getLogger(__name__)
 
 
 def register(subparsers, common) -> None:
-    train = subparsers.add_parser("train", parents=[common], help="train the artist/movement heads")
+    train = subparsers.add_parser("train", parents=[common])
     train.add_argument("--best-artworks", metavar="PATH", help="Kaggle 'Best Artworks' folder (MUSEUM_BEST_ARTWORKS)")
     train.add_argument("--other-painters", metavar="PATH",
                        help="paintings by painters outside the 50, labelled by painter in a manifest.csv or "
@@ -31,12 +32,12 @@ def register(subparsers, common) -> None:
     train.add_argument("--json", action="store_true", help="print the manifest as one JSON object")
     train.set_defaults(handler=train_command)
 
-    predict = subparsers.add_parser("predict", parents=[common], help="who painted these images?")
-    predict.add_argument("images", nargs="+", metavar="IMAGE")
+    predict = subparsers.add_parser("predict", parents=[common])
+    predict.add_argument("images", nargs="+", metavar="IMAGE", help="photos of paintings ('-': standard input)")
     predict.add_argument("--json", action="store_true", help="one JSON object per image")
     predict.set_defaults(handler=predict_command)
 
-    evaluate = subparsers.add_parser("eval", parents=[common], help="measure the heads on a best-artworks folder")
+    evaluate = subparsers.add_parser("eval", parents=[common])
     evaluate.add_argument("--best-artworks", metavar="PATH", help="Kaggle 'Best Artworks' folder (MUSEUM_BEST_ARTWORKS)")
     evaluate.add_argument("--unknown", metavar="PATH", help="folder of paintings by other painters (only its test "
                                                             "painters when the heads were trained on it), or 'met'")
@@ -147,10 +148,11 @@ def _describe(answer: dict) -> str:
 
 def predict_command(args, settings: Settings) -> int:
     classifier = classifier_for(settings)
-    paths = [Path(p) for p in args.images]
     started = time.perf_counter()
-    with tqdm(total=len(paths), desc="classifying", unit="img", disable=None, leave=False) as bar:
-        results = classifier.predict_paths(paths, on_batch=bar.update)
+    with stdin_as_file(args.images) as paths, tqdm(total=len(paths), desc="classifying", unit="img", disable=None,
+                                                     leave=False) as bar:
+        results = [dataclasses.replace(result, path=Path(given)) for given, result in
+                   zip(args.images, classifier.predict_paths(paths, on_batch=bar.update))]
     log.debug("classified %d images in %.2f s", len(paths), time.perf_counter() - started)
     for result in results:
         if args.json:

@@ -13,7 +13,7 @@ import logging
 import sys
 from pathlib import Path
 
-from app.cli import EXIT_OK, UserError, emit_json
+from app.commands.shared import EXIT_OK, UserError, emit_json
 from app.settings import Settings
 from data.corpora import SIDECAR_NAMES, CorpusError, load_folder
 from data.curator import curated_knowledge, read_curator_file, store_entries

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from app.cli import EXIT_OK, UserError, emit_json
+from app.commands.shared import EXIT_OK, UserError, emit_json, image_source
 from app.settings import Settings
 from classifier.explain import METHODS, ExplainError, explain_for_chat, load_resources
 from classifier.model import HeadsError
@@ -18,9 +18,8 @@ log = logging.getLogger(__name__)
 
 
 def register(subparsers, common) -> None:
-    explain = subparsers.add_parser("explain", parents=[common],
-                                    help="why the classifier names this artist: heatmap, LIME regions, examples")
-    explain.add_argument("image")
+    explain = subparsers.add_parser("explain", parents=[common])
+    explain.add_argument("image", help="a photo of a painting ('-': standard input)")
     explain.add_argument("--method", choices=METHODS, default="heatmap",
                          help="heatmap (fast Grad-CAM, default), lime (superpixels), examples (similar paintings)")
     explain.add_argument("--label", metavar="ARTIST", help="explain this artist instead of the top prediction")
@@ -31,7 +30,7 @@ def register(subparsers, common) -> None:
 
 def explain_command(args, settings: Settings) -> int:
     try:
-        image = load_image(args.image)
+        image = load_image(image_source(args.image))
     except ImageError as error:
         raise UserError(f"{args.image}: {error}") from None
     index_dir = Path(settings.resolved_index_dir())

@@ -7,21 +7,21 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from app.cli import EXIT_OK, UserError, emit_json
+from app.commands.shared import EXIT_OK, UserError, emit_json, image_source
 from app.settings import Settings
 from data.corpora import BEST_ARTWORKS, FOLDER, MET, CorpusError, load_corpus
 from data.images import ImageError, load_image
 from retrieval.encoders import OPEN_CLIP_PREFIX, EncoderError, load_encoder
 from retrieval.query import similar_to_image, text_search
 from retrieval.engines import ENGINES
-from retrieval.store import BuildOptions, Corpus, IndexError_, IndexMissingError, build_store, load_store
+from retrieval.store import BuildOptions, Corpus, IndexMissingError, IndexStoreError, build_store, load_store
 from retrieval.vector_index import AUTO, KINDS, IvfPqParams
 
 log = logging.getLogger(__name__)
 
 
 def register(subparsers, common) -> None:
-    index = subparsers.add_parser("index", help="build or update the image index")
+    index = subparsers.add_parser("index")
     index_sub = index.add_subparsers(dest="index_command", required=True, metavar="ACTION")
     build = index_sub.add_parser("build", parents=[common], help="encode a corpus into a FAISS index (incremental)")
     source = build.add_mutually_exclusive_group()
@@ -37,13 +37,13 @@ def register(subparsers, common) -> None:
                        "without it --engine ray starts a private local instance")
     build.set_defaults(handler=build_command)
 
-    similar = subparsers.add_parser("similar", parents=[common], help="artworks that look like an image")
-    similar.add_argument("image")
+    similar = subparsers.add_parser("similar", parents=[common])
+    similar.add_argument("image", help="a photo of a painting ('-': standard input)")
     similar.add_argument("-k", type=int, default=10, help="how many results (default 10)")
     similar.add_argument("--json", action="store_true", help="print one JSON object")
     similar.set_defaults(handler=similar_command)
 
-    search = subparsers.add_parser("search", parents=[common], help="find artworks by words")
+    search = subparsers.add_parser("search", parents=[common])
     search.add_argument("text")
     search.add_argument("-k", type=int, default=10)
     search.add_argument("--json", action="store_true")
@@ -82,7 +82,7 @@ def build_command(args, settings: Settings) -> int:
         try:
             report = build_store(records, encoder, directory, corpus, settings.to_json(),
                                  build_options(settings, args.kind), progress=progress)
-        except IndexError_ as error:
+        except IndexStoreError as error:
             raise UserError(str(error)) from None
         except ImportError as error:  # --engine ray without the extra
             raise UserError(f"the {settings.engine} engine needs the scale extra ({error}): "
@@ -121,14 +121,14 @@ def load_index_for(settings: Settings):
     except IndexMissingError:
         raise UserError(f"no index for encoder {settings.encoder} at {directory}: build one with "
                         f"`museum index build --encoder {settings.encoder}`") from None
-    except IndexError_ as error:
+    except IndexStoreError as error:
         raise UserError(str(error)) from None
 
 
 def similar_command(args, settings: Settings) -> int:
     loaded = load_index_for(settings)
     try:
-        image = load_image(args.image)
+        image = load_image(image_source(args.image))
     except ImageError as error:
         if args.json:
             emit_json({"image": args.image, "error": str(error)})

@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import time
 
-from app.cli import EXIT_OK, UserError
+from app.commands.shared import EXIT_OK, UserError
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
 
 def register(subparsers, common) -> None:
-    serve = subparsers.add_parser("serve", parents=[common], help="start the chat app in a browser (Gradio)")
+    serve = subparsers.add_parser("serve", parents=[common])
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; "
                                                             "0.0.0.0 to let other machines in)")
     serve.add_argument("--port", type=int, default=7860, help="port (default 7860)")

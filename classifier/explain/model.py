@@ -4,7 +4,7 @@ Everything the explainers need from the classifier goes through `ExplainModel`:
 - `prepare(image)`: the picture as the classifier sees it (uint8 [S, S, 3], S = its input size);
 - `outputs(arrays)`: the classifier's own answers (calibrated artist probabilities,
   movement probabilities, known/unknown) for uint8 [N, H, W, 3] images, batched;
-- `head`: a differentiable torch path to the artist logits (classifier.torch_head).
+- `head`: a differentiable torch path to the artist logits (classifier.explain.torch_head).
 
 Only `bundle_of` knows where the trained heads live in a loaded classifier, so a
 change on the classifier's side is a one-line fix there.
@@ -21,8 +21,8 @@ import numpy as np
 import torch
 from PIL import Image
 
+from classifier.explain.torch_head import TorchHead
 from classifier.model import HeadBundle, HeadsError, Outputs, load_bundle
-from classifier.torch_head import TorchHead
 from retrieval.encoders import LITE_MEAN, LITE_STD
 
 BATCH = 32

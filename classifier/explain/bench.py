@@ -23,10 +23,10 @@ import torch
 from lime import lime_image
 from PIL import Image
 
-from classifier.explain_cam import GRADCAM, GRADCAM_PP, cnn_cam
-from classifier.explain_lime import LIME_DEFAULTS, LimeSettings, grey_out, run_lime, segment
-from classifier.explain_model import ExplainModel
-from classifier.torch_head import HEAD
+from classifier.explain.cam import GRADCAM, GRADCAM_PP, cnn_cam
+from classifier.explain.lime_regions import LIME_DEFAULTS, LimeSettings, grey_out, run_lime, segment
+from classifier.explain.model import ExplainModel
+from classifier.explain.torch_head import HEAD
 
 log = logging.getLogger(__name__)
 

@@ -33,14 +33,14 @@ import numpy as np
 import torch
 from PIL import Image
 
-from classifier.explain_cam import heatmap
-from classifier.explain_examples import examples_by_artist
-from classifier.explain_lime import LimeCache, LimeSettings, cached_lime
-from classifier.explain_model import ExplainModel
-from classifier.explain_overlay import heatmap_overlay, regions_overlay
-from classifier.explain_text import Facts, describe
-from retrieval.encoders import Encoder, normalize
+from classifier.explain.cam import heatmap
+from classifier.explain.examples import examples_by_artist
+from classifier.explain.lime_regions import LimeCache, LimeSettings, cached_lime
+from classifier.explain.model import ExplainModel
+from classifier.explain.overlay import heatmap_overlay, regions_overlay
+from classifier.explain.text import Facts, describe
 from data.text import fold
+from retrieval.encoders import Encoder, normalize
 from retrieval.query import Hit
 from retrieval.store import LoadedIndex
 
@@ -110,7 +110,8 @@ def explain_for_chat(resources: ExplainResources, image: Image.Image, label: str
 
     data: dict = {"method": method, "label": artist, "probability": float(probabilities[index]),
                   "known": bool(outputs.known[0]), "top": [{"artist": a, "probability": p} for a, p in top],
-                  "movement": {"genre": model.genres[genre], "probability": float(outputs.genre_probabilities[0, genre])}}
+                  "movement": {"genre": model.genres[genre],
+                               "probability": float(outputs.genre_probabilities[0, genre])}}
     overlay = image.convert("RGB")
     if method == "heatmap":
         report(0.3, "computing the heatmap")
@@ -149,7 +150,7 @@ def load_resources(heads_dir: Path, encoder_name: str, index_dir: Path | None = 
                    cache_dir: Path | None = None) -> ExplainResources:
     """Resources from folders (the CLI's path); the index is optional (no examples without it)."""
     from retrieval.encoders import load_encoder
-    from retrieval.store import IndexError_, load_store
+    from retrieval.store import IndexStoreError, load_store
 
     model = ExplainModel.load(heads_dir, encoder_name)
     loaded = encoder = None
@@ -157,6 +158,6 @@ def load_resources(heads_dir: Path, encoder_name: str, index_dir: Path | None = 
         try:
             loaded = load_store(index_dir, encoder_name)
             encoder = load_encoder(encoder_name)
-        except IndexError_ as error:
+        except IndexStoreError as error:
             log.warning("no example paintings: %s", error)
     return ExplainResources(model, encoder, loaded, cache=LimeCache(directory=cache_dir))

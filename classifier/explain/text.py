@@ -43,7 +43,8 @@ def describe(facts: Facts) -> str:
         first += f"; next come {alternatives}." if alternatives else "."
     else:
         first = (f"It does not look enough like any of the artists I know to name one; the closest is "
-                 f"{facts.artist} ({percent(facts.probability)})" + (f", then {alternatives}." if alternatives else "."))
+                 f"{facts.artist} ({percent(facts.probability)})"
+                 + (f", then {alternatives}." if alternatives else "."))
     parts = [first]
     if facts.movement:
         parts.append(f"The movement it looks closest to is {facts.movement[0]} ({percent(facts.movement[1])}).")

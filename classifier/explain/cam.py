@@ -1,6 +1,6 @@
 """Fast saliency heatmaps, chosen by the kind of encoder.
 
-- CNN (EfficientNet-Lite + trained heads, `classifier.torch_head.TorchHead`):
+- CNN (EfficientNet-Lite + trained heads, `classifier.explain.torch_head.TorchHead`):
   Grad-CAM on the final 1x1 conv (the activations the pooled style statistics and
   the head read). Grad-CAM++ is kept as an option: in the deletion test
   (docs/explanations.md) plain Grad-CAM ranked regions slightly more faithfully, and
@@ -19,7 +19,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from classifier.torch_head import HEAD, TorchHead
+from classifier.explain.torch_head import HEAD, TorchHead
 
 GRADCAM, GRADCAM_PP = "gradcam", "gradcam++"
 

@@ -1,0 +1,7 @@
+"""`python -m app ...` runs the `museum` command line."""
+
+import sys
+
+from app.cli import main
+
+sys.exit(main())
