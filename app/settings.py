@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MUSEUM_", extra="ignore")
 
     encoder: str = "efficientnet-lite0"
+    similar_encoder: str = "style-lite0"  # what `museum similar` ranks by unless --encoder or --index-dir says otherwise
     corpus: str = "met"
     index_dir: Path | None = None  # default: index/<corpus>-<encoder>
     heads_dir: Path | None = None  # default: classifier/weights/<encoder>
@@ -28,6 +29,7 @@ class Settings(BaseSettings):
     approx_threshold: int = 100_000
     top_k: int = 10
     seed: int = 0
+    cache_dir: Path = Path("/tmp/museum-cache")  # features and search vectors computed once (MUSEUM_CACHE_DIR)
     kiosk_idle_seconds: float = 180.0  # a kiosk session resets after this long without a visitor
     log_level: str = "WARNING"
 
