@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from retrieval.style_fit import fit_projection, retrieval_metrics
 

@@ -81,7 +81,7 @@ def fit_command(args, settings: Settings) -> int:
                 "method": f"standardise, PCA {PCA_DIMS}, LDA on {len(corpus.artists)} painters",
                 "dim": int(projection.matrix.shape[1]), "features": config.to_json(),
                 "fitting_data": {**corpus.data, "split": {"seed": settings.seed,
-                                                          "sizes": {k: int(len(v)) for k, v in parts.items()}}},
+                                                          "sizes": {k: len(v) for k, v in parts.items()}}},
                 "validation": metrics, "fit_seconds": round(seconds, 1),
                 "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     directory = weights_dir(args.name)
