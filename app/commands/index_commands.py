@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 from tqdm import tqdm
 
-from app.commands.shared import EXIT_OK, UserError, emit_json, image_source
+from app.commands.shared import EXIT_FAILED, EXIT_OK, UserError, emit_json, image_source
 from app.settings import Settings
 from data.corpora import BEST_ARTWORKS, FOLDER, MET, CorpusError, load_corpus
 from data.images import ImageError, load_image
 from retrieval.encoders import OPEN_CLIP_PREFIX, EncoderError, load_encoder
 from retrieval.query import similar_to_image, text_search
 from retrieval.engines import ENGINES
-from retrieval.store import BuildOptions, Corpus, IndexMissingError, IndexStoreError, build_store, load_store
+from retrieval.store import (MANIFEST_FILE, BuildOptions, Corpus, IndexMissingError, IndexStoreError, build_store,
+                             load_store, read_manifest)
 from retrieval.vector_index import AUTO, KINDS, IvfPqParams
 
 log = logging.getLogger(__name__)
@@ -38,14 +40,16 @@ def register(subparsers, common) -> None:
     build.set_defaults(handler=build_command)
 
     similar = subparsers.add_parser("similar", parents=[common])
-    similar.add_argument("image", help="a photo of a painting ('-': standard input)")
-    similar.add_argument("-k", type=int, default=10, help="how many results (default 10)")
-    similar.add_argument("--json", action="store_true", help="print one JSON object")
+    similar.add_argument("images", nargs="+", metavar="IMAGE", help="photos of paintings ('-': standard input)")
+    similar.add_argument("-k", type=int, default=10, help="how many results per image (default 10)")
+    similar.add_argument("--json", action="store_true", help="one JSON object per image, one a line")
     similar.set_defaults(handler=similar_command)
 
     search = subparsers.add_parser("search", parents=[common])
     search.add_argument("text")
     search.add_argument("-k", type=int, default=10)
+    search.add_argument("--no-meaning", action="store_true",
+                        help="words and facets only: skip the MiniLM sentence model (faster start)")
     search.add_argument("--json", action="store_true")
     search.set_defaults(handler=search_command)
 
@@ -125,31 +129,71 @@ def load_index_for(settings: Settings):
         raise UserError(str(error)) from None
 
 
+def similar_settings(args, settings: Settings) -> Settings:
+    """`similar` ranks by the style embedding (settings.similar_encoder) unless --encoder names another encoder
+    or --index-dir an index of another one; without a style index for the corpus it uses the encoder's index."""
+    if args.encoder:
+        return settings
+    if args.index_dir:
+        try:
+            return settings.with_overrides(encoder=read_manifest(Path(args.index_dir))["encoder"]["name"])
+        except IndexError_:
+            return settings  # load_index_for says what is wrong with it
+    styled = settings.with_overrides(encoder=settings.similar_encoder)
+    if (styled.resolved_index_dir() / MANIFEST_FILE).is_file():
+        return styled
+    log.info("no %s index at %s: ranking by %s", styled.encoder, styled.resolved_index_dir(), settings.encoder)
+    return settings
+
+
 def similar_command(args, settings: Settings) -> int:
+    """Each image's nearest artworks, the model and index loaded once for all of them."""
+    settings = similar_settings(args, settings)
     loaded = load_index_for(settings)
-    try:
-        image = load_image(image_source(args.image))
-    except ImageError as error:
+    encoder = _encoder(settings)
+    errors = []
+    for path in args.images:
+        try:
+            hits = similar_to_image(encoder, loaded, load_image(image_source(path)), args.k)
+        except ImageError as error:
+            errors.append(str(error))
+            if args.json:
+                emit_json({"image": path, "error": str(error)})
+            elif len(args.images) > 1:
+                print(f"museum: {error}", file=sys.stderr)
+            continue
         if args.json:
-            emit_json({"image": args.image, "error": str(error)})
-        raise UserError(str(error)) from None
-    hits = similar_to_image(_encoder(settings), loaded, image, args.k)
-    if args.json:
-        emit_json({"image": args.image, "index": str(loaded.directory), "results": [
-            {"rank": rank, **hit.to_json()} for rank, hit in enumerate(hits, 1)]})
-    else:
-        _print_hits(hits)
-    return EXIT_OK
+            emit_json({"image": path, "index": str(loaded.directory), "encoder": loaded.encoder_name, "results": [
+                {"rank": rank, **hit.to_json()} for rank, hit in enumerate(hits, 1)]})
+        else:
+            if len(args.images) > 1:
+                print(f"{path}:")
+            _print_hits(hits)
+    if len(errors) == len(args.images):
+        raise UserError(errors[-1])
+    return EXIT_FAILED if errors else EXIT_OK
 
 
 def search_command(args, settings: Settings) -> int:
+    from retrieval.query import default_knowledge
+    from retrieval.search import SearchIndex
+
     loaded = load_index_for(settings)
     query = " ".join(args.text.split())[:500]
-    # Only a CLIP encoder adds text-to-image search; the metadata search needs no model at all.
+    embed = None
+    if not args.no_meaning:
+        from retrieval.text_model import load_sentence_model, sentence_embedder
+
+        try:
+            embed = sentence_embedder(load_sentence_model())
+        except Exception as error:  # search still answers from the words without the sentence model
+            log.warning("searching without meaning: the sentence model cannot load (%s)", error)
+    index = SearchIndex(loaded.records, default_knowledge(), embed, settings.cache_dir)
+    # Only a CLIP encoder adds text-to-image search; the metadata search needs no image model at all.
     encoder = _encoder(settings) if settings.encoder.startswith(OPEN_CLIP_PREFIX) else None
-    hits, method = text_search(encoder, loaded, query, args.k)
+    hits, method = text_search(encoder, loaded, query, args.k, index)
     if args.json:
-        emit_json({"query": query, "method": method, "results": [
+        emit_json({"query": query, "method": method, "understood": index.parse(query).to_json(), "results": [
             {"rank": rank, **hit.to_json()} for rank, hit in enumerate(hits, 1)]})
     elif hits:
         _print_hits(hits)
