@@ -137,7 +137,7 @@ def similar_settings(args, settings: Settings) -> Settings:
     if args.index_dir:
         try:
             return settings.with_overrides(encoder=read_manifest(Path(args.index_dir))["encoder"]["name"])
-        except IndexError_:
+        except IndexStoreError:
             return settings  # load_index_for says what is wrong with it
     styled = settings.with_overrides(encoder=settings.similar_encoder)
     if (styled.resolved_index_dir() / MANIFEST_FILE).is_file():
