@@ -13,8 +13,8 @@ import numpy as np
 from PIL import Image
 
 from app.resources import Resources
-from data.images import MAX_PIXELS, ImageError, load_image
 from classifier.explain.text import percent
+from data.images import MAX_PIXELS, ImageError, load_image
 from retrieval.query import Hit, similar_to_vector
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,7 @@ from __future__ import annotations
 import gradio as gr
 
 from app.guard import BUSY_PAINTING, BUSY_QUESTION, OneAtATime, refusal, too_long
-from app.ui_handlers import (KEEP, MAX_SUGGESTIONS, View, idle_check, send_image, send_text,
-                             start_view)
+from app.ui_handlers import KEEP, MAX_SUGGESTIONS, View, idle_check, send_image, send_text, start_view
 
 DEFAULT_IDLE_SECONDS = 180
 IDLE_CHECK_EVERY = 15  # seconds between kiosk idle checks (at most): a reset comes at most this late

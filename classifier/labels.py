@@ -3,7 +3,6 @@ matching of other corpora's artist names (e.g. the Met's) against the 50 artists
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 

@@ -18,10 +18,10 @@ from typing import Callable
 import numpy as np
 
 from classifier.calibration import calibrated, expected_calibration_error, fit_temperature
-from classifier.metrics import artist_metrics, unknown_metrics
 from classifier.features import cached_extract, flip_view, identity_view, small_jpeg_view
 from classifier.heads import Standardizer, balanced_weights, fit_artist_head, fit_genre_head, fit_known_head
 from classifier.labels import artist_genres, match_artist
+from classifier.metrics import artist_metrics, unknown_metrics
 from classifier.model import HeadBundle, unknown_signals
 from classifier.photo import found_view, photo_found_view, visitor_photo_found_view
 from classifier.split import DUPLICATE_COSINE, near_duplicate_groups, split_by_painter, split_indices

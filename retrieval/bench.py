@@ -24,8 +24,17 @@ from data.records import Artwork
 from retrieval.embed import embed_paths
 from retrieval.encoders import Encoder, normalize
 from retrieval.store import Corpus, build_store, load_store
-from retrieval.vector_index import (FLAT, HNSW, IvfPqParams, build_index, describe, new_ivfpq, save_index, search,
-                                    set_nprobe)
+from retrieval.vector_index import (
+    FLAT,
+    HNSW,
+    IvfPqParams,
+    build_index,
+    describe,
+    new_ivfpq,
+    save_index,
+    search,
+    set_nprobe,
+)
 
 log = logging.getLogger(__name__)
 

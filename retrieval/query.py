@@ -39,7 +39,6 @@ class Hit:
 def similar_to_vector(loaded: LoadedIndex, vector: np.ndarray, k: int) -> list[Hit]:
     from retrieval.vector_index import search
 
-    from retrieval.vector_index import search
 
     scores, ids = search(loaded.index, vector, k)
     return [Hit(loaded.records[i], float(s), int(i)) for s, i in zip(scores[0], ids[0]) if i >= 0]

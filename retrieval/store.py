@@ -35,9 +35,21 @@ from data.records import Artwork, frame_to_records, records_to_frame
 from retrieval.encoders import Encoder
 from retrieval.engines import LOCAL, EncodeJob, engine_named
 from retrieval.shards import ShardRow, ShardSet
-from retrieval.vector_index import (APPROX_THRESHOLD, AUTO, IVFPQ, IVFPQ_THRESHOLD, IvfPqParams, all_vectors,
-                                    build_index_from_rows, choose_kind, describe, index_kind, load_index, save_index,
-                                    set_nprobe)
+from retrieval.vector_index import (
+    APPROX_THRESHOLD,
+    AUTO,
+    IVFPQ,
+    IVFPQ_THRESHOLD,
+    IvfPqParams,
+    all_vectors,
+    build_index_from_rows,
+    choose_kind,
+    describe,
+    index_kind,
+    load_index,
+    save_index,
+    set_nprobe,
+)
 
 log = logging.getLogger(__name__)
 

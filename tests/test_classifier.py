@@ -11,17 +11,17 @@ import numpy as np
 import pytest
 import torch
 
+from app.settings import WEIGHTS_ROOT
 from classifier.calibration import calibrated, expected_calibration_error, fit_temperature
 from classifier.features import extract
-from retrieval.style_features import FeatureConfig, StyleExtractor, gram_features
 from classifier.heads import Standardizer, fit_artist_head
 from classifier.labels import match_artist
 from classifier.model import HeadsError, load_bundle
 from classifier.photo import simulate_gallery_photo
 from classifier.split import near_duplicate_groups, split_indices
-from app.settings import WEIGHTS_ROOT
 from data.corpora import load_met
 from data.images import load_image
+from retrieval.style_features import FeatureConfig, StyleExtractor, gram_features
 
 SHIPPED = WEIGHTS_ROOT / "efficientnet-lite0"
 BEST_ARTWORKS = Path(os.environ.get("MUSEUM_BEST_ARTWORKS")

@@ -9,7 +9,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from data.corpora import CorpusError, ascii_key, load_best_artworks, load_corpus, load_folder, load_met, parse_years, split_multi
+from data.corpora import (
+    CorpusError,
+    ascii_key,
+    load_best_artworks,
+    load_corpus,
+    load_folder,
+    parse_years,
+    split_multi,
+)
 from data.images import ImageError, load_image
 
 

@@ -10,13 +10,22 @@ import pytest
 from PIL import Image
 
 from data.corpora import load_folder
-from retrieval.query import metadata_search, similar_to_image, year_range
-from retrieval.engines import ENGINES, LOCAL, encode_locally
-from retrieval.shards import ShardRow, ShardSet
-from retrieval.store import (SHARDS_DIR, BuildOptions, Corpus, IndexCorruptError, IndexMismatchError,
-                             IndexMissingError, build_store, load_store, read_manifest)
-from retrieval.vector_index import FLAT, HNSW, IVFPQ, IvfPqParams, build_index, search
 from data.images import load_image
+from retrieval.engines import ENGINES, LOCAL, encode_locally
+from retrieval.query import metadata_search, similar_to_image, year_range
+from retrieval.shards import ShardRow, ShardSet
+from retrieval.store import (
+    SHARDS_DIR,
+    BuildOptions,
+    Corpus,
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexMissingError,
+    build_store,
+    load_store,
+    read_manifest,
+)
+from retrieval.vector_index import FLAT, HNSW, IVFPQ, IvfPqParams, build_index, search
 
 
 @pytest.fixture()

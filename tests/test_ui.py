@@ -5,17 +5,29 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
-import tomllib
 
 import gradio as gr
 import pytest
+import tomllib
 from PIL import Image
 
 from app.resources import Resources
 from app.settings import PROJECT_ROOT, Settings
 from app.ui import VISION_LIMIT, build_demo, outputs_of
-from app.ui_handlers import (FAILED_REPLY, HEADING_UNKNOWN, KEEP, MAX_SUGGESTIONS, TOP_ARTISTS, View,
-                             idle_check, send_image, send_text, start_view, view_of, without_paths)
+from app.ui_handlers import (
+    FAILED_REPLY,
+    HEADING_UNKNOWN,
+    KEEP,
+    MAX_SUGGESTIONS,
+    TOP_ARTISTS,
+    View,
+    idle_check,
+    send_image,
+    send_text,
+    start_view,
+    view_of,
+    without_paths,
+)
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ import random
 from pathlib import Path
 
 from app.commands import bench_load
-from app.commands.shared import EXIT_OK, UserError, emit_json
 from app.commands.index_commands import corpus_of
+from app.commands.shared import EXIT_OK, UserError, emit_json
 from app.settings import Settings
 from data.corpora import load_corpus
 from retrieval import bench

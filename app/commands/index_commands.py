@@ -13,10 +13,18 @@ from app.settings import Settings
 from data.corpora import BEST_ARTWORKS, FOLDER, MET, CorpusError, load_corpus
 from data.images import ImageError, load_image
 from retrieval.encoders import OPEN_CLIP_PREFIX, EncoderError, load_encoder
-from retrieval.query import similar_to_image, text_search
 from retrieval.engines import ENGINES
-from retrieval.store import (MANIFEST_FILE, BuildOptions, Corpus, IndexMissingError, IndexStoreError, build_store,
-                             load_store, read_manifest)
+from retrieval.query import similar_to_image, text_search
+from retrieval.store import (
+    MANIFEST_FILE,
+    BuildOptions,
+    Corpus,
+    IndexMissingError,
+    IndexStoreError,
+    build_store,
+    load_store,
+    read_manifest,
+)
 from retrieval.vector_index import AUTO, KINDS, IvfPqParams
 
 log = logging.getLogger(__name__)
