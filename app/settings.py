@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     heads_dir: Path | None = None  # default: classifier/weights/<encoder>
     best_artworks: Path | None = None  # a Kaggle "Best Artworks" folder, when the user has one
     other_painters: Path | None = None  # paintings by painters outside the 50, labelled by painter (training)
-    cache_dir: Path = Path(user_cache_dir("museum-assistant"))  # feature cache of training and evaluation
+    cache_dir: Path = Path(user_cache_dir("museum-assistant"))  # features and search vectors computed once
     batch_size: int = 32
     workers: int = 2  # image decode threads; never more than `threads`
     threads: int = Field(default_factory=default_threads, ge=1)  # the process's thread budget (app/runtime.py)
@@ -55,7 +55,6 @@ class Settings(BaseSettings):
     ray_batch_size: int = 64  # files per actor call (about 2 s of work for one Lite0 actor)
     top_k: int = 10
     seed: int = 0
-    cache_dir: Path = Path("/tmp/museum-cache")  # features and search vectors computed once (MUSEUM_CACHE_DIR)
     kiosk_idle_seconds: float = 180.0  # a kiosk session resets after this long without a visitor
     log_level: str = "WARNING"
     # A museum's own collection folder (images + metadata.csv). When set, the index, the trained heads and the

@@ -21,7 +21,6 @@ from PIL import Image
 
 from app.resources import Resources
 from classifier.photo import find_painting
-from retrieval.vector_index import search
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +75,8 @@ def _vectors(resources: Resources, images: list[Image.Image]) -> list[np.ndarray
     vectors = encoder.encode_images(views)
     if index is None:
         return [vectors[i][None] for i in range(len(images))]
+    from retrieval.vector_index import search  # FAISS only once a painting is shown, not for a text question
+
     scores, _ = search(index.index, vectors, 1)
     closest = scores[:, 0] if scores.shape[1] else np.zeros(len(views), np.float32)  # an empty index
     best: dict[int, int] = {}
