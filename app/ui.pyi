@@ -1,0 +1,217 @@
+"""The Gradio app: chat with a painting, side panels for the prediction, the artist and similar works.
+
+`build_demo(resources, kiosk)` lays the page out and wires events to the plain handlers in
+app/ui_handlers.py; `launch(demo, ...)` starts it with the theme and CSS (Gradio 6 takes those in
+launch(), not in Blocks()). Used by `museum serve` and by the Hugging Face Space's app.py.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Before Gradio is imported: it reads this once. A museum's network must see no call leave the machine.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402  (after the environment above)
+
+from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, phrase  # noqa: E402
+from app.ui_handlers import (KEEP, MAX_SUGGESTIONS, View, choose_language, idle_check, send_image,  # noqa: E402
+                             send_text, start_view, typing)
+
+DEFAULT_IDLE_SECONDS = 180
+IDLE_CHECK_EVERY = 15  # seconds between kiosk idle checks (at most): a reset comes at most this late
+MAX_UPLOAD = "20mb"  # a phone photo fits; anything larger is refused by the server before decoding
+MAX_TYPED = 10_000  # the browser stops here; the engine reads less still and tells the visitor it cut
+
+# Concurrency, on a 2-core CPU machine shared by several visitors:
+# - "vision" lane (new painting: encode + classify + nearest neighbours, about a second of CPU that
+#   uses both cores): one at a time. Two at once would only halve each other's speed.
+# - "chat" lane (typed questions and follow-up buttons: text turns are ~50 ms; "Why?" explanations
+#   can take seconds): two at a time, so one visitor's explanation never queues another's quick
+#   answer, and a queue of uploads never delays anyone's text answer.
+# - the kiosk idle timer runs outside the queue: it only compares two times.
+# Resources are built once per process and shared by all lanes; each browser session has its own
+# gr.State, so conversations never mix.
+VISION_LANE, CHAT_LANE = "vision", "chat"
+VISION_LIMIT, CHAT_LIMIT = 1, 2
+
+# System fonts: the default theme fonts come from Google Fonts, which an offline kiosk cannot reach.
+SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "sans-serif"]
+THEME = gr.themes.Soft(primary_hue="amber", neutral_hue="stone", font=SYSTEM_FONTS,
+                       font_mono=["ui-monospace", "monospace"])
+CSS = """
+#painting, #explanation {min-height: 220px}
+.suggestion button, button.suggestion {white-space: normal}
+/* the comparison table: words wrap between words, never inside one ("Bor n in") */
+#chat table td, #chat table th {word-break: normal !important; overflow-wrap: normal !important;
+  hyphens: none; white-space: normal; min-width: 6em}
+#chat table {display: block; overflow-x: auto}
+/* the progress text sits above the messages, not over them */
+#chat .progress-text, #chat .meta-text, #chat .eta-bar + * {background: var(--background-fill-primary)}
+#chat .wrap.default {align-items: flex-start; padding-top: 4px}
+*:focus-visible {outline: 3px solid #b45309 !important; outline-offset: 2px}
+"""
+KIOSK_CSS = CSS + """
+footer {display: none !important}
+.gradio-container {max-width: 100% !important; padding: 12px 20px !important; font-size: 1.2rem}
+.gradio-container button {min-height: 64px; min-width: 48px; font-size: 1.25rem !important}
+#chat .message {font-size: 1.2rem}
+#question textarea {font-size: 1.3rem !important; min-height: 56px}
+#artist-card, #movement {font-size: 1.25rem}
+#artist-card h3 {font-size: 1.6rem}
+/* portrait screens (1080 x 1920): one column filling the height, the chat taking what is left */
+@media (orientation: portrait) {
+  #main-row {flex-direction: column !important}
+  #main-row > .column {width: 100% !important; min-width: 100% !important}
+  #chat {height: 48vh !important}
+  .gradio-container {font-size: 1.45rem}
+  #chat .message {font-size: 1.4rem}
+  #artist-card, #movement {font-size: 1.45rem}
+}
+"""
+
+
+def build_demo(resources, kiosk: bool = False, idle_seconds: float = DEFAULT_IDLE_SECONDS) -> gr.Blocks:
+    """The page, for Resources already built (and ideally warmed) once for the whole process."""
+    first = start_view()
+    say = lambda key: phrase(key, DEFAULT_LANGUAGE)
+    with gr.Blocks(title=say("title"), fill_width=kiosk, analytics_enabled=False,
+                   delete_cache=(3600, 3 * 3600)) as demo:  # a kiosk runs for weeks: drop old uploads
+        visit = gr.State(first.visit)
+        with gr.Row(equal_height=True):
+            heading = gr.Markdown(heading_markdown(DEFAULT_LANGUAGE), elem_id="heading")
+            # The kiosk's language switch (a desktop visitor is detected from the questions alone).
+            language = gr.Radio(list((name, code) for code, name in LANGUAGES.items()), value=DEFAULT_LANGUAGE,
+                                label=say("language_label"), elem_id="language", visible=kiosk)
+        with gr.Row(equal_height=False, elem_id="main-row"):
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(value=first.history, elem_id="chat", label=say("conversation"),
+                                  height=520 if kiosk else 460, buttons=[], feedback_options=None,
+                                  allow_file_downloads=False)
+                with gr.Row():
+                    labels = list(first.suggestions) + [""] * MAX_SUGGESTIONS
+                    suggestions = [gr.Button(label, visible=bool(label), size="lg", elem_classes=["suggestion"])
+                                   for label in labels[:MAX_SUGGESTIONS]]
+                with gr.Row(equal_height=True):
+                    # A visible label: screen readers announce "Your question", not "Textbox".
+                    question = gr.Textbox(placeholder=say("placeholder"), label=say("question_label"),
+                                          scale=4, max_length=MAX_TYPED, elem_id="question",
+                                          autofocus=not kiosk)
+                    ask = gr.Button(say("ask"), variant="primary", scale=1, elem_id="ask")
+                painting = PaintingUpload(sources=["upload", "webcam"], type="filepath", label=say("painting_label"),
+                                          elem_id="painting", height=300, buttons=[])
+            with gr.Column(scale=2):
+                top_artists = gr.Label(label=say("heading_known"), num_top_classes=3, elem_id="top-artists")
+                movement = gr.Markdown(elem_id="movement")
+                explanation = gr.Image(label=say("why_label"), visible=False, interactive=False,
+                                       elem_id="explanation", buttons=[])
+                card = gr.Markdown(elem_id="artist-card", label=say("artist_label"))
+                gallery = gr.Gallery(label=say("similar_label"), columns=3, height="auto", elem_id="gallery",
+                                     allow_preview=True, buttons=[], interactive=False)
+
+        outputs = [visit, chat, question, painting, top_artists, movement, card, gallery, explanation,
+                   *suggestions, heading, language, ask]
+
+        def on_text(state, history, text, progress=gr.Progress()):
+            progress(None, desc=phrase("thinking", state.language))
+            # A detailed (LIME) explanation takes seconds: its steps show as a progress bar.
+            return outputs_of(send_text(resources, state, history, text,
+                                        lambda fraction, desc: progress(fraction, desc=desc)))
+
+        def on_image(state, history, image_path, progress=gr.Progress()):
+            progress(None, desc=phrase("looking", state.language))
+            return outputs_of(send_image(resources, state, history, image_path))
+
+        # The progress message shows over the conversation only, not over every panel.
+        shown = dict(outputs=outputs, show_progress="full", show_progress_on=[chat])
+        chat_lane = dict(**shown, concurrency_id=CHAT_LANE, concurrency_limit=CHAT_LIMIT)
+        question.submit(on_text, [visit, chat, question], **chat_lane)
+        ask.click(on_text, [visit, chat, question], **chat_lane)
+        for button in suggestions:
+            button.click(on_text, [visit, chat, button], **chat_lane)
+        # change, not upload: a webcam snapshot is a change too; a cleared picture (None) is ignored.
+        painting.change(on_image, [visit, chat, painting], **shown, concurrency_id=VISION_LANE,
+                        concurrency_limit=VISION_LIMIT)
+        # The chat's bin icon starts a new conversation, not just an empty-looking one.
+        chat.clear(lambda: outputs_of(start_view()), None, outputs, queue=False, show_progress="hidden")
+        if kiosk:
+            timer = gr.Timer(min(IDLE_CHECK_EVERY, idle_seconds / 4))
+            timer.tick(lambda state: outputs_of(idle_check(state, idle_seconds)), [visit], outputs,
+                       queue=False, show_progress="hidden")
+            # Typing is being there: a slow typist is not reset mid-question (each keystroke only stamps a time).
+            question.input(typing, [visit], [visit], queue=False, show_progress="hidden", trigger_mode="always_last")
+            language.input(lambda state, history, code: outputs_of(choose_language(state, history, code)),
+                           [visit, chat, language], outputs, queue=False, show_progress="hidden")
+    demo.queue(default_concurrency_limit=CHAT_LIMIT)
+    return demo
+
+from gradio.events import Dependency
+
+class PaintingUpload(gr.Image):
+    """gr.Image that hands its handler the uploaded file's path undecoded. Gradio's own decoding opens
+    the file with PIL first and, for an empty or non-image file, raises before any handler runs (the
+    page then shows an error badge instead of the conversation); app.ui_handlers.send_image decodes it
+    with data/images.py and answers in words instead."""
+
+    is_template = True  # the browser side is gr.Image's own
+
+    def preprocess(self, payload):
+        if payload is not None and payload.path and not (payload.url or "").startswith("data:"):
+            return payload.path
+        try:
+            return super().preprocess(payload)
+        except Exception:  # a camera snapshot that does not decode: nothing to answer
+            return None
+    from typing import Callable, Literal, Sequence, Any, TYPE_CHECKING
+    from gradio.blocks import Block
+    if TYPE_CHECKING:
+        from gradio.components import Timer
+        from gradio.components.base import Component
+
+
+def heading_markdown(language: str) -> str:
+    return f"## {phrase('title', language)}\n{phrase('subtitle', language)}"
+
+
+def outputs_of(view: View) -> tuple:
+    """A View as values for the `outputs` list of build_demo (gr.skip() for KEEP). The labels follow the
+    visitor's language on every turn."""
+    def value(item):
+        return gr.skip() if item is KEEP else item
+
+    say = lambda key: phrase(key, view.language)
+    if view.top_artists is KEEP:
+        top = gr.update(label=say(view.top_heading)) if view.history is not KEEP else gr.skip()
+    else:
+        top = gr.update(value=view.top_artists or None, label=say(view.top_heading))
+    overlay = gr.skip() if view.overlay is KEEP else gr.update(value=view.overlay,
+                                                                 visible=view.overlay is not None)
+    if view.suggestions is KEEP:
+        buttons = [gr.skip()] * MAX_SUGGESTIONS
+    else:
+        labels = list(view.suggestions)[:MAX_SUGGESTIONS]
+        buttons = [gr.update(value=label, visible=True) for label in labels]
+        buttons += [gr.update(visible=False)] * (MAX_SUGGESTIONS - len(labels))
+    typed_over = view.history is not KEEP  # the question was answered (or the page reset): empty the box
+    chat = gr.update(value=view.history, label=say("conversation")) if typed_over else gr.skip()
+    question = (gr.update(value="", label=say("question_label"), placeholder=say("placeholder")) if typed_over
+                else gr.skip())
+    painting = gr.update(value=None, label=say("painting_label")) if view.clear_painting else gr.skip()
+    if overlay != gr.skip():
+        overlay["label"] = say("why_label")
+    gallery = gr.update(value=view.gallery, label=say("similar_label")) if view.gallery is not KEEP else gr.skip()
+    return (view.visit, chat, question, painting, top, value(view.movement), value(view.card), gallery, overlay,
+            *buttons, heading_markdown(view.language) if typed_over else gr.skip(),
+            view.language if typed_over else gr.skip(), gr.update(value=say("ask")) if typed_over else gr.skip())
+
+
+def launch(demo: gr.Blocks, kiosk: bool = False, host: str | None = None, port: int | None = None,
+           **options):
+    """Start the server (blocking unless prevent_thread_lock=True). host/port None = Gradio's defaults,
+    which honour GRADIO_SERVER_NAME / GRADIO_SERVER_PORT (as a Hugging Face Space sets them)."""
+    return demo.launch(server_name=host, server_port=port, theme=THEME, css=KIOSK_CSS if kiosk else CSS,
+                       show_error=False,  # tracebacks stay in the log, never on a visitor's screen
+                       # No run history: its page would show one visitor's photos and questions to the next.
+                       # No API page either: visitors need none, and a kiosk has no footer at all.
+                       run_history=False, footer_links=[] if kiosk else ["gradio", "settings"],
+                       max_file_size=MAX_UPLOAD, **options)
