@@ -46,9 +46,12 @@ CSS = """
 #chat table td, #chat table th {word-break: normal !important; overflow-wrap: normal !important;
   hyphens: none; white-space: normal; min-width: 6em}
 #chat table {display: block; overflow-x: auto}
-/* the progress text sits above the messages, not over them */
-#chat .progress-text, #chat .meta-text, #chat .eta-bar + * {background: var(--background-fill-primary)}
-#chat .wrap.default {align-items: flex-start; padding-top: 4px}
+/* the progress text sits at the foot of the conversation on its own background, not over the messages */
+.wrap.default.translucent, .wrap.default.full {justify-content: flex-end !important}
+.wrap.default .progress-level, .wrap.default .progress-text {background: var(--background-fill-primary);
+  padding: 4px 10px; border-radius: 6px}
+/* no "Share" on pictures: it only works on Hugging Face Spaces, and a kiosk must not offer it */
+button[aria-label="Share"], button[title="Share"] {display: none !important}
 *:focus-visible {outline: 3px solid #b45309 !important; outline-offset: 2px}
 """
 KIOSK_CSS = CSS + """
@@ -98,7 +101,7 @@ def build_demo(resources, kiosk: bool = False, idle_seconds: float = DEFAULT_IDL
                                           scale=4, max_length=MAX_TYPED, elem_id="question",
                                           autofocus=not kiosk)
                     ask = gr.Button(say("ask"), variant="primary", scale=1, elem_id="ask")
-                painting = PaintingUpload(sources=["upload", "webcam"], type="filepath", label=say("painting_label"),
+                painting = gr.Image(sources=["upload", "webcam"], type="filepath", label=say("painting_label"),
                                           elem_id="painting", height=300, buttons=[])
             with gr.Column(scale=2):
                 top_artists = gr.Label(label=say("heading_known"), num_top_classes=3, elem_id="top-artists")
@@ -118,9 +121,14 @@ def build_demo(resources, kiosk: bool = False, idle_seconds: float = DEFAULT_IDL
             return outputs_of(send_text(resources, state, history, text,
                                         lambda fraction, desc: progress(fraction, desc=desc)))
 
-        def on_image(state, history, image_path, progress=gr.Progress()):
+        def on_image(state, history, upload, progress=gr.Progress()):
+            # Wired with preprocess=False: Gradio's own image decoding opens the file with PIL and, for an
+            # empty or non-image file, raises before any handler runs (the page then shows an error badge
+            # instead of the conversation). The upload arrives as Gradio's file data (already checked to be
+            # in its upload folder); send_image decodes it with data/images.py and answers in words.
             progress(None, desc=phrase("looking", state.language))
-            return outputs_of(send_image(resources, state, history, image_path))
+            history = chat.preprocess(chat.data_model.model_validate(history)) if history else []
+            return outputs_of(send_image(resources, state, history, (upload or {}).get("path")))
 
         # The progress message shows over the conversation only, not over every panel.
         shown = dict(outputs=outputs, show_progress="full", show_progress_on=[chat])
@@ -131,7 +139,7 @@ def build_demo(resources, kiosk: bool = False, idle_seconds: float = DEFAULT_IDL
             button.click(on_text, [visit, chat, button], **chat_lane)
         # change, not upload: a webcam snapshot is a change too; a cleared picture (None) is ignored.
         painting.change(on_image, [visit, chat, painting], **shown, concurrency_id=VISION_LANE,
-                        concurrency_limit=VISION_LIMIT)
+                        concurrency_limit=VISION_LIMIT, preprocess=False)
         # The chat's bin icon starts a new conversation, not just an empty-looking one.
         chat.clear(lambda: outputs_of(start_view()), None, outputs, queue=False, show_progress="hidden")
         if kiosk:
@@ -146,21 +154,23 @@ def build_demo(resources, kiosk: bool = False, idle_seconds: float = DEFAULT_IDL
     return demo
 
 
-class PaintingUpload(gr.Image):
-    """gr.Image that hands its handler the uploaded file's path undecoded. Gradio's own decoding opens
-    the file with PIL first and, for an empty or non-image file, raises before any handler runs (the
-    page then shows an error badge instead of the conversation); app.ui_handlers.send_image decodes it
-    with data/images.py and answers in words instead."""
-
-    is_template = True  # the browser side is gr.Image's own
-
-    def preprocess(self, payload):
-        if payload is not None and payload.path and not (payload.url or "").startswith("data:"):
-            return payload.path
-        try:
-            return super().preprocess(payload)
-        except Exception:  # a camera snapshot that does not decode: nothing to answer
-            return None
+# Pictures Gradio shows without alt text (the visitor's photo in the conversation, the upload box, the
+# explanation) get the label of their panel as alt text, so a screen reader names them.
+ALT_TEXT_SCRIPT = """<script>
+(() => {
+  const named = (img, id) => {
+    const label = document.querySelector(`#${id} [data-testid="block-label"]`);
+    img.alt = label ? label.innerText.trim() : img.alt;
+  };
+  const fill = () => {
+    document.querySelectorAll("#chat img:not([alt]), #chat img[alt='']").forEach(img => named(img, "painting"));
+    document.querySelectorAll("#painting img:not([alt]), #painting img[alt='']").forEach(img => named(img, "painting"));
+    document.querySelectorAll("#explanation img:not([alt]), #explanation img[alt='']").forEach(img => named(img, "explanation"));
+  };
+  new MutationObserver(fill).observe(document.documentElement, {subtree: true, childList: true, attributes: true,
+                                                                 attributeFilter: ["src"]});
+})();
+</script>"""
 
 
 def heading_markdown(language: str) -> str:
@@ -196,7 +206,7 @@ def outputs_of(view: View) -> tuple:
     gallery = gr.update(value=view.gallery, label=say("similar_label")) if view.gallery is not KEEP else gr.skip()
     return (view.visit, chat, question, painting, top, value(view.movement), value(view.card), gallery, overlay,
             *buttons, heading_markdown(view.language) if typed_over else gr.skip(),
-            view.language if typed_over else gr.skip(), gr.update(value=say("ask")) if typed_over else gr.skip())
+            gr.update(value=view.language, label=say("language_label")) if typed_over else gr.skip(), gr.update(value=say("ask")) if typed_over else gr.skip())
 
 
 def launch(demo: gr.Blocks, kiosk: bool = False, host: str | None = None, port: int | None = None,
@@ -208,4 +218,4 @@ def launch(demo: gr.Blocks, kiosk: bool = False, host: str | None = None, port: 
                        # No run history: its page would show one visitor's photos and questions to the next.
                        # No API page either: visitors need none, and a kiosk has no footer at all.
                        run_history=False, footer_links=[] if kiosk else ["gradio", "settings"],
-                       max_file_size=MAX_UPLOAD, **options)
+                       max_file_size=MAX_UPLOAD, head=ALT_TEXT_SCRIPT, **options)

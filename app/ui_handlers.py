@@ -107,8 +107,9 @@ def send_text(resources, visit: Visit, history: list, text: str, progress=None) 
 def send_image(resources, visit: Visit, history: list, image_path: str | None) -> View:
     """A painting uploaded or captured with the camera (None when the picture was cleared).
 
-    The app hands over the uploaded file undecoded (app.ui.PaintingUpload): it is decoded here, so a
-    file that is no picture (empty, text renamed .png, truncated) gets a reply in the conversation."""
+    The app hands over the uploaded file undecoded (app/ui.py wires it with preprocess=False): it is
+    decoded here, so a file that is no picture (empty, text renamed .png, truncated) gets a reply in the
+    conversation."""
     if not image_path:
         return View(visit=visit)
     try:
