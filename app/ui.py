@@ -165,7 +165,8 @@ ALT_TEXT_SCRIPT = """<script>
   const fill = () => {
     document.querySelectorAll("#chat img:not([alt]), #chat img[alt='']").forEach(img => named(img, "painting"));
     document.querySelectorAll("#painting img:not([alt]), #painting img[alt='']").forEach(img => named(img, "painting"));
-    document.querySelectorAll("#explanation img:not([alt]), #explanation img[alt='']").forEach(img => named(img, "explanation"));
+    document.querySelectorAll("#explanation img:not([alt]), #explanation img[alt='']")
+      .forEach(img => named(img, "explanation"));
   };
   new MutationObserver(fill).observe(document.documentElement, {subtree: true, childList: true, attributes: true,
                                                                  attributeFilter: ["src"]});
@@ -206,7 +207,8 @@ def outputs_of(view: View) -> tuple:
     gallery = gr.update(value=view.gallery, label=say("similar_label")) if view.gallery is not KEEP else gr.skip()
     return (view.visit, chat, question, painting, top, value(view.movement), value(view.card), gallery, overlay,
             *buttons, heading_markdown(view.language) if typed_over else gr.skip(),
-            gr.update(value=view.language, label=say("language_label")) if typed_over else gr.skip(), gr.update(value=say("ask")) if typed_over else gr.skip())
+            gr.update(value=view.language, label=say("language_label")) if typed_over else gr.skip(),
+            gr.update(value=say("ask")) if typed_over else gr.skip())
 
 
 def launch(demo: gr.Blocks, kiosk: bool = False, host: str | None = None, port: int | None = None,

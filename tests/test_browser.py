@@ -25,7 +25,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
 SCREENSHOT = PROJECT_ROOT / "reports" / "browser-irises.png"
 KIOSK_SCREENSHOT = PROJECT_ROOT / "reports" / "browser-kiosk.png"
 BOT_MESSAGES = "#chat .message-row.bot-row"
-START_TIMEOUT = 180  # seconds for the server to load its models on a busy 2-core machine
+START_TIMEOUT = 480  # seconds for the server to load its models on a busy, shared 2-core machine
 ANSWER_TIMEOUT_MS = 90_000
 # The `museum` console script's entry point, with this interpreter (the script may not be on PATH).
 MUSEUM = [sys.executable, "-c", "import sys; from app.cli import main; sys.exit(main())"]
@@ -159,9 +159,13 @@ def _remote_requests(page) -> list[str]:
     from urllib.parse import urlparse
 
     seen = []
-    page.on("request", lambda request: seen.append(request.url)
-            if urlparse(request.url).hostname not in LOCAL_HOSTS and urlparse(request.url).scheme in ("http", "https", "ws", "wss")
-            else None)
+
+    def note(request):
+        url = urlparse(request.url)
+        if url.scheme in ("http", "https", "ws", "wss") and url.hostname not in LOCAL_HOSTS:
+            seen.append(request.url)
+
+    page.on("request", note)
     return seen
 
 

@@ -249,7 +249,6 @@ def test_why_explains_the_very_prediction_shown_for_a_gallery_photo(resources):
     """A simulated visitor's photo (wall, frame, angle, glare): "why?" explains the painting found in it,
     the view the classifier judged, so its numbers are the ones the visitor was shown."""
     from classifier.photo import simulate_gallery_photo
-    from data.images import load_image
 
     assert resources.explainer is not None, resources.problems
     photo = simulate_gallery_photo(disguised(IRISES), seed=3)
