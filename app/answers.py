@@ -6,23 +6,29 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from app.i18n import DEFAULT_LANGUAGE, months, phrase
 from data.knowledge import ArtistEntry, LifeEvent, age_at_death
 
 
-def when(event: LifeEvent) -> str | None:
-    """ "30 March 1853", "1853", "about 1267", or None."""
+def _exact_day(event: LifeEvent) -> date | None:
+    if event.date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", event.date) and not event.approximate:
+        return date.fromisoformat(event.date)
+    return None
+
+
+def when(event: LifeEvent, language: str = DEFAULT_LANGUAGE) -> str | None:
+    """ "30 March 1853", "1853", "about 1267" (in `language`), or None."""
     if event.year is None:
         return None
-    if event.date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", event.date) and not event.approximate:
-        day = date.fromisoformat(event.date)
-        return f"{day.day} {day:%B} {day.year}"
-    return f"about {event.year}" if event.approximate else str(event.year)
+    if day := _exact_day(event):
+        return phrase("date_day", language, day=day.day, month=months(language)[day.month - 1], year=day.year)
+    return phrase("date_about", language, year=event.year) if event.approximate else str(event.year)
 
 
-def _on(event: LifeEvent) -> str:
+def _on(event: LifeEvent, language: str) -> str:
     """ "on 30 March 1853" or "in 1853" / "in about 1267"."""
-    exact_day = event.date is not None and not event.approximate
-    return f"{'on' if exact_day else 'in'} {when(event)}"
+    key = "on_day" if _exact_day(event) else "in_year_about" if event.approximate else "in_year"
+    return phrase(key, language, date=when(event, language))
 
 
 def lifespan(entry: ArtistEntry) -> str:
@@ -37,64 +43,67 @@ def lifespan(entry: ArtistEntry) -> str:
     return ""
 
 
-def headline(entry: ArtistEntry) -> str:
-    """ "**Vincent van Gogh** (1853–1890), Dutch, Post-Impressionism"."""
+def headline(entry: ArtistEntry, language: str = DEFAULT_LANGUAGE) -> str:
+    """ "**Vincent van Gogh** (1853–1890), Dutch, Post-Impressionism" (nationalities are English words:
+    left out in other languages)."""
     parts = [f"**{entry.name}**" + (f" ({lifespan(entry)})" if lifespan(entry) else "")]
-    if entry.nationality:
+    if entry.nationality and language == DEFAULT_LANGUAGE:
         parts.append(entry.nationality)
     if entry.movements:
         parts.append(", ".join(entry.movements))
     return ", ".join(parts)
 
 
-def _listing(items) -> str:
+def _listing(items, language: str = DEFAULT_LANGUAGE) -> str:
     items = [f"*{item}*" for item in items]
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {phrase('and', language)} " + items[-1]
 
 
-def fact(entry: ArtistEntry, name: str) -> str | None:
-    """The answer to one fact question (see app.intents.FACTS), or None when the entry lacks it; a museum's
-    own entry is named as the source."""
-    sentence = _fact_sentence(entry, name)
+def fact(entry: ArtistEntry, name: str, language: str = DEFAULT_LANGUAGE) -> str | None:
+    """The answer to one fact question (see app.intents.FACTS) in `language`, or None when the entry lacks it;
+    a museum's own entry is named as the source."""
+    sentence = _fact_sentence(entry, name, language)
     return f"{sentence} (Source: {entry.source}.)" if sentence and entry.source and name != "about" else sentence
 
 
-def _fact_sentence(entry: ArtistEntry, name: str) -> str | None:
-    who, he = entry.name, entry.pronoun()
+def _fact_sentence(entry: ArtistEntry, name: str, language: str) -> str | None:
+    say = lambda key, **fields: phrase(key, language, gender=entry.pronoun(), who=entry.name, **fields)
+    in_place = lambda place: phrase("in_place", language, place=place) if place else ""
     if name == "born" and entry.born.year:
-        place = f" in {entry.born.place}" if entry.born.place else ""
-        return f"{who} was born {_on(entry.born)}{place}."
+        return say("born", when=_on(entry.born, language), where=in_place(entry.born.place))
     if name == "died" and entry.died.year:
-        place = f" in {entry.died.place}" if entry.died.place else ""
-        return f"{who} died {_on(entry.died)}{place}."
+        return say("died", when=_on(entry.died, language), where=in_place(entry.died.place))
     if name == "age" and (age := age_at_death(entry)) is not None:
         years, exact = age
-        span = f"{lifespan(entry)}"
-        if exact:
-            return f"{who} died at the age of {years} ({span})."
-        return f"{who} died at about {years} ({span}; the exact dates are not in my notes)."
+        return say("age_exact" if exact else "age_about", years=years, span=lifespan(entry))
     if name == "birthplace" and entry.born.place:
-        nationality = f"; {he} was {entry.nationality}" if entry.nationality else ""
-        return f"{who} was born in {entry.born.place}{nationality}."
+        if entry.nationality and language == DEFAULT_LANGUAGE:
+            return say("birthplace_nationality", place=entry.born.place, pronoun=entry.pronoun(),
+                       nationality=entry.nationality)
+        return say("birthplace", place=entry.born.place)
     if name == "deathplace" and entry.died.place:
-        return f"{who} died in {entry.died.place}."
+        return say("deathplace", place=entry.died.place)
     if name == "nationality" and entry.nationality:
-        return f"{who} was {entry.nationality}" + (f", born in {entry.born.place}." if entry.born.place else ".")
+        if entry.born.place:
+            return say("nationality_born", nationality=entry.nationality, place=entry.born.place)
+        return say("nationality", nationality=entry.nationality)
     if name == "movement" and entry.movements:
-        return f"{who} is counted in {_listing(entry.movements).replace('*', '')}."
+        return say("movement_fact", movements=_listing(entry.movements, language).replace("*", ""))
     if name == "works" and entry.notable_works:
-        return f"Well-known works by {who}: {_listing(entry.notable_works)}."
+        return say("works_fact", works=_listing(entry.notable_works, language))
     if name == "about":
-        return about(entry)
+        return about(entry, language)
     return None
 
 
-def about(entry: ArtistEntry) -> str:
-    lines = [headline(entry) + "."]
+def about(entry: ArtistEntry, language: str = DEFAULT_LANGUAGE) -> str:
+    lines = [headline(entry, language) + "."]
+    if entry.bio and language != DEFAULT_LANGUAGE:
+        lines.append(f"*{phrase('bio_in_english', language)}*")  # the biographies are written in English
     if entry.bio:
         lines.append(entry.bio)
     if entry.notable_works:
-        lines.append(f"Well-known works: {_listing(entry.notable_works)}.")
+        lines.append(phrase("works_short", language, works=_listing(entry.notable_works, language)))
     if note := kaggle_note(entry, long=not entry.bio):
         lines.append(note)
     if entry.source:
@@ -140,16 +149,18 @@ _UNKNOWN_FACT = {"born": "when {name} was born", "died": "when {name} died", "ag
                  "works": "which works of {name} are best known", "about": "much about {name}"}
 
 
-def dont_know(entry: ArtistEntry, fact: str | None = None) -> str:
+def dont_know(entry: ArtistEntry, fact: str | None = None, language: str = DEFAULT_LANGUAGE) -> str:
     """ "I don't know when X was born. What I do know: ..." (or "I don't know that." for any other question)."""
+    if language != DEFAULT_LANGUAGE:
+        return phrase("dont_know", language, known=headline(entry, language))
     topic = _UNKNOWN_FACT.get(fact, "that").format(name=entry.name)
     return f"I don't know {topic}. {what_i_know(entry)}"
 
 
-def card(entry: ArtistEntry) -> dict:
+def card(entry: ArtistEntry, language: str = DEFAULT_LANGUAGE) -> dict:
     """The artist card the UI shows: dates, nationality, movements, works, short bio."""
     return {"name": entry.name, "full_name": entry.full_name, "lifespan": lifespan(entry),
-            "born": when(entry.born), "born_place": entry.born.place, "died": when(entry.died),
+            "born": when(entry.born, language), "born_place": entry.born.place, "died": when(entry.died, language),
             "died_place": entry.died.place, "nationality": entry.nationality, "movements": list(entry.movements),
             "notable_works": list(entry.notable_works), "bio": entry.bio, "kaggle": kaggle_note(entry),
             "source": entry.source}

@@ -13,9 +13,10 @@ import re
 from typing import Callable
 
 from app import answers, collection, paintings, vision
-from app.intents import FACTS, Intent, classify, clean
+from app.i18n import DEFAULT_LANGUAGE, detect, label, phrase
+from app.intents import FACTS, MAX_CHARS, Intent, classify, clean
 from app.resources import Resources
-from app.turns import FOLLOW_UPS, GALLERY_SIZE, Message, Reply, SessionState, say
+from app.turns import FOLLOW_UPS, GALLERY_SIZE, Message, Reply, SessionState, say, say_in
 from data.images import ImageError
 from data.knowledge import ArtistEntry
 
@@ -35,29 +36,53 @@ _NOT_NAME_STARTS = _NOT_NAMES | {"a", "an", "my", "your", "our", "its", "her", "
 
 def respond(resources: Resources, state: SessionState, message: Message,
             progress: Progress | None = None) -> tuple[SessionState, Reply]:
-    """One turn. `progress(fraction, description)`, when given, hears about slow work (a detailed explanation)."""
-    text = clean(message.text)
-    state = dataclasses.replace(state, turns=state.turns + 1)
+    """One turn. `progress(fraction, description)`, when given, hears about slow work (a detailed explanation).
+
+    The reply is in the language of the question (app/i18n.py), or the conversation's so far."""
+    whole = clean(message.text, limit=None)
+    text = whole[:MAX_CHARS]
+    language = detect(text, state.language) if text else state.language
+    state = dataclasses.replace(state, turns=state.turns + 1, language=language)
     if message.image is not None:
         state, reply = _new_image(resources, state, message.image)
-        intent = classify(text, resources.embed_sentences, lambda: resources.intent_bank) if text else None
+        intent = _intent(resources, text, language) if text else None
         # The identify reply already shows the similar paintings; other questions get their own answer below it.
         if intent and intent.name not in ("identify", "similar", "greet", "thanks", "fallback", "empty", "help"):
             state, more = _answer(resources, state, text, intent, progress)
             reply = _merge(reply, more)
-        return state, reply
-    intent = classify(text, resources.embed_sentences, lambda: resources.intent_bank)
-    state, reply = _answer(resources, state, text, intent, progress)
-    reply.data.setdefault("intent", intent.name)
-    reply.data.setdefault("intent_method", intent.method)
-    log.debug("turn %d: %r -> %s (%s)", state.turns, text, intent.name, intent.method)
-    return dataclasses.replace(state, last_intent=intent.name), reply
+    else:
+        intent = _intent(resources, text, language)
+        state, reply = _answer(resources, state, text, intent, progress)
+        reply.data.setdefault("intent", intent.name)
+        reply.data.setdefault("intent_method", intent.method)
+        log.debug("turn %d: %r -> %s (%s, %s)", state.turns, text, intent.name, intent.method, language)
+        state = dataclasses.replace(state, last_intent=intent.name)
+    return state, _in_language(reply, language, cut=len(whole) if len(whole) > MAX_CHARS else 0)
+
+
+def _intent(resources: Resources, text: str, language: str) -> Intent:
+    return classify(text, resources.embed_sentences, lambda: resources.intent_bank, language)
+
+
+def _in_language(reply: Reply, language: str, cut: int = 0) -> Reply:
+    """Suggestions in the visitor's language; a reply that exists only in English says so; a message
+    that was cut says so first."""
+    text = reply.text
+    if language != DEFAULT_LANGUAGE and reply.data.get("language") != language:
+        text = f"{phrase('english_only', language)}\n\n{text}"
+    if cut:
+        text = f"{phrase('too_long', language, length=cut, limit=MAX_CHARS)}\n\n{text}"
+    reply.data["language"] = language
+    return dataclasses.replace(reply, text=text, suggestions=[label(s, language) for s in reply.suggestions])
 
 
 def _merge(first: Reply, second: Reply) -> Reply:
+    localized = first.data.get("language") == second.data.get("language")
     return dataclasses.replace(first, text=f"{first.text}\n\n{second.text}", artist=second.artist or first.artist,
                                images=second.images or first.images, captions=second.captions or first.captions,
-                               data={**first.data, "follow_up": second.data}, overlay=second.overlay)
+                               data={**first.data, "follow_up": second.data,
+                                     "language": first.data.get("language") if localized else None},
+                               overlay=second.overlay)
 
 
 # --- images -----------------------------------------------------------------------------
@@ -67,17 +92,16 @@ def _new_image(resources: Resources, state: SessionState, source) -> tuple[Sessi
         seen = paintings.open_image(source)
     except (ImageError, OSError) as error:
         reason = paintings.friendly(error) if isinstance(error, ImageError) else "the file cannot be read"
-        return state, Reply(f"I couldn't use that picture: {reason}. Please try a JPEG or PNG photo of a painting.",
-                            artist=state.focus_artist, data={"intent": "bad_image", "error": reason},
-                            suggestions=["Help"])
+        return state, say_in(state, "bad_image", ["Help"], {"reason": reason}, intent="bad_image", error=reason)
     vector, prediction = vision.look(resources, seen.image)  # one forward, batched with other visitors'
+    painting = paintings.painting_in(seen.image)  # the view the classifier judged: "why?" explains it
     hits = [paintings.hit_json(h) for h in paintings.neighbours(resources, vector, GALLERY_SIZE + 1)]
     match = hits[0] if hits and hits[0]["score"] >= paintings.CATALOGUE_MATCH else None
     focus = _artist_from(resources, match, prediction)
     state = SessionState(focus_artist=focus.name if focus else None, image_artist=focus.name if focus else None,
-                         image_key=seen.key, image=seen.image,
+                         image_key=seen.key, image=seen.image, painting=painting,
                          image_vector=vector, prediction=prediction, match=match, neighbours=tuple(hits),
-                         turns=state.turns, last_intent="identify")
+                         turns=state.turns, last_intent="identify", language=state.language)
     return state, _identify(resources, state)
 
 
@@ -95,33 +119,33 @@ def _artist_from(resources: Resources, match: dict | None, prediction: dict | No
 
 
 def _identify(resources: Resources, state: SessionState) -> Reply:
+    language = state.language
     if state.image is None:
-        return Reply("Show me a painting first: upload a photo (or give `@path/to/image.jpg` in a script) "
-                     "and I'll tell you who painted it.", suggestions=["Help"])
+        return Reply(phrase("show_first", language), suggestions=["Help"], data={"language": language})
     lines = []
     if state.match:
         m = state.match
-        date = f" ({m['date']})" if m.get("date") else ""
-        lines.append(f"This is *{m['title']}*{date} by {m['artist'] or 'an unidentified artist'}, "
-                     f"in the collection (image match {m['score']:.2f}).")
+        lines.append(phrase("match", language, title=m["title"], date=f" ({m['date']})" if m.get("date") else "",
+                            artist=m["artist"] or phrase("unidentified", language), score=f"{m['score']:.2f}"))
     if state.prediction:
-        lines.append(paintings.prediction_sentence(state.prediction))
+        lines.append(paintings.prediction_sentence(state.prediction, language))
         predicted = state.prediction.get("artist")
         if state.match and predicted and state.focus_artist and predicted != state.focus_artist:
-            lines.append("The collection record outweighs my style guess here.")
+            lines.append(phrase("record_outweighs", language))
     else:
-        lines.append("I can't judge the painter by style right now: the style classifier is not available.")
+        lines.append(phrase("no_classifier", language))
     entry = _entry(resources, state.focus_artist)
     if entry is not None:
-        lines.append(answers.headline(entry) + ".")
+        lines.append(answers.headline(entry, language) + ".")
     gallery = [h for h in state.neighbours if not state.match or h["row"] != state.match["row"]][:GALLERY_SIZE]
     if gallery:
-        lines.append("Below are the paintings in the collection that look most alike.")
+        lines.append(phrase("look_alike", language))
     return Reply("\n\n".join(lines), artist=state.focus_artist, images=[h["image_path"] for h in gallery],
                  captions=[paintings.caption(h) for h in gallery],
                  data={"intent": "identify", "prediction": state.prediction, "match": state.match,
                        "classifier_problem": None if state.prediction else resources.problems.get("classifier"),
-                       "artist_card": answers.card(entry) if entry else None, "results": gallery},
+                       "artist_card": answers.card(entry, language) if entry else None, "results": gallery,
+                       "language": language},
                  suggestions=FOLLOW_UPS if entry else ["Show similar", "Why?"])
 
 
@@ -145,23 +169,31 @@ def _answer(resources: Resources, state: SessionState, text: str, intent: Intent
     if name == "empty":
         return state, say(state, "Ask me about a painting or an artist — or show me a painting.", ["Help"])
     if name == "greet":
-        return state, say(state, "Hello! Show me a painting and ask who painted it, or ask about any of the "
-                          f"{len(kb) if kb else 0} artists I know.", ["Help"])
+        return state, say_in(state, "greet", ["Help"], {"count": len(kb) if kb else 0})
     if name == "thanks":
-        return state, say(state, "You're welcome! Anything else about this painting or artist?", FOLLOW_UPS)
+        return state, say_in(state, "thanks", FOLLOW_UPS)
     if name == "help":
         return state, _help(resources, state)
+    if name.startswith("cant_"):  # prices, who is shown, meaning, the museum's rooms: say so, answer nothing else
+        reason = phrase(name.replace("cant_", "why_", 1), state.language)
+        return state, say_in(state, "cant_answer", ["Help"], {"why": reason}, cannot=name)
     if name == "identify" and not named and kb is not None and (work := kb.work_named(text)):
         entry, title = work
         state = dataclasses.replace(state, focus_artist=entry.name)
-        return state, Reply(f"*{title}* is by {answers.headline(entry)}.", artist=entry.name,
-                            data={"work": title, "artist_card": answers.card(entry)}, suggestions=FOLLOW_UPS)
+        language = state.language
+        return state, Reply(phrase("work_by", language, title=title, headline=answers.headline(entry, language)),
+                            artist=entry.name, suggestions=FOLLOW_UPS,
+                            data={"work": title, "artist_card": answers.card(entry, language), "language": language})
     if name == "identify" and not named:
         return state, _identify(resources, state)
     if name == "similar":
         moved_on = state.focus_artist != state.image_artist  # an artist was named since the image came
         by_artist = named or state.image is None or (moved_on and not _THIS_PAINTING.search(text))
-        return state, collection.similar(resources, state, target if by_artist else None)
+        reply = collection.similar(resources, state, target if by_artist else None)
+        if state.language != DEFAULT_LANGUAGE and reply.images:  # the collection's own wording is English
+            reply = dataclasses.replace(reply, text=phrase("similar_found", state.language),
+                                        data={**reply.data, "language": state.language})
+        return state, reply
     if name in ("explain", "explain_detail"):
         return state, _explain(resources, state, detailed=name == "explain_detail", progress=progress)
     if name == "compare":
@@ -181,8 +213,10 @@ def _fact(resources, state, text, entry: ArtistEntry | None, fact: str) -> Reply
         return _identify(resources, state)  # "who's the artist?" about the painting in focus
     if entry is None:
         return _no_artist(resources, state, text)
-    answer = answers.fact(entry, fact) or answers.dont_know(entry, fact)
-    return Reply(answer, artist=entry.name, data={"fact": fact, "artist_card": answers.card(entry)},
+    language = state.language
+    answer = answers.fact(entry, fact, language) or answers.dont_know(entry, fact, language)
+    return Reply(answer, artist=entry.name,
+                 data={"fact": fact, "artist_card": answers.card(entry, language), "language": language},
                  suggestions=["Show similar", "Famous works?", "Where was the artist born?"])
 
 
@@ -191,10 +225,8 @@ def _no_artist(resources: Resources, state: SessionState, text: str) -> Reply:
     if unknown := _unknown_name(text):
         return _not_known(resources, state, unknown)
     if state.image is not None:
-        return say(state, "I don't know who painted this one, so I can't answer that about the painter. "
-                   "Ask me for similar paintings, or name an artist.", ["Show similar", "Why?"])
-    return say(state, "Which artist do you mean? Show me a painting or name a painter (e.g. \"When was "
-               "Monet born?\").", ["Help"])
+        return say_in(state, "painter_unknown", ["Show similar", "Why?"])
+    return say_in(state, "which_artist", ["Help"])
 
 
 def _unknown_name(text: str) -> str | None:
@@ -228,23 +260,35 @@ def _explain(resources: Resources, state: SessionState, detailed: bool = False,
              progress: Progress | None = None) -> Reply:
     """A heatmap first (fast); "in more detail" runs LIME over the painting's regions (a few seconds)."""
     if state.image is None:
-        return say(state, "I haven't made a guess yet: show me a painting and ask who painted it.", ["Help"])
+        return say_in(state, "why_nothing", ["Help"])
     method = "lime" if detailed else "heatmap"
-    result = paintings.explain(resources, state.image, state.prediction, method, progress) if state.prediction else None
+    painting = state.painting if state.painting is not None else state.image
+    result = paintings.explain(resources, painting, state.prediction, method, progress) if state.prediction else None
     if result is None:
         text, overlay, examples = paintings.why_sentence(state.prediction, state.match, list(state.neighbours)), None, []
     else:
-        text, overlay, examples = result
+        text, overlay, examples = result.text, result.overlay, result.examples
+    language = state.language
+    localized = result is not None and language != DEFAULT_LANGUAGE
+    if localized:  # the explainer writes English: say the same numbers from the phrase book
+        text = phrase("why_style", language, artist=result.explained["artist"],
+                      percent=paintings.percent(result.explained["probability"]))
+        text += " " + phrase("why_lime" if detailed else "why_heatmap", language)
     if result and state.match:  # the answer came from the catalogue record; the overlay explains the style guess
-        text = f"{paintings.why_sentence(None, state.match, [])}\n\nMy style classifier on its own: {text}"
+        m = state.match
+        record = (phrase("why_match", language, title=m["title"], artist=m["artist"] or phrase("unidentified", language),
+                         score=f"{m['score']:.2f}") if localized else paintings.why_sentence(None, m, []))
+        text = f"{record}\n\n{text}" if localized else f"{record}\n\nMy style classifier on its own: {text}"
     if examples:
-        text += "\n\nPaintings by that artist that look most alike come with this answer."
+        text += "\n\n" + phrase("why_examples", language)
     suggestions = ["Show me in more detail", "Show similar"] if result and not detailed else ["Show similar"]
     return Reply(text, artist=state.focus_artist, overlay=overlay,
                  images=[hit["image_path"] for hit in examples], captions=[paintings.caption(hit) for hit in examples],
                  data={"intent": "explain", "method": method if result else "summary", "prediction": state.prediction,
                        "match": state.match, "examples": examples,
-                       "explanation": "classifier" if result else "summary"},
+                       "explained": result.explained if result else None,
+                       "explanation": "classifier" if result else "summary",
+                       "language": language if localized or language == DEFAULT_LANGUAGE else None},
                  suggestions=suggestions)
 
 
@@ -259,6 +303,8 @@ def _compare(resources: Resources, state: SessionState, named: list[ArtistEntry]
 
 
 def _help(resources: Resources, state: SessionState) -> Reply:
+    if state.language != DEFAULT_LANGUAGE:
+        return say_in(state, "help", FOLLOW_UPS if state.image is not None else [])
     lines = ["I can:",
              "- **identify** a painting: show me a photo and ask \"who painted this?\"",
              "- tell you about an **artist**: born, died, age, nationality, where from, movement, famous works",
@@ -272,13 +318,11 @@ def _help(resources: Resources, state: SessionState) -> Reply:
 
 
 def _fallback(resources: Resources, state: SessionState, text: str, entry: ArtistEntry | None) -> Reply:
-    if not re.search(r"[A-Za-z]{2}", text):
-        return say(state, "Sorry, I only understand questions in English for now. Try \"Who painted this?\" "
-                   "or \"Tell me about Van Gogh\".", ["Help"])
+    if not re.search(r"[^\W\d_]{2}", text) or not text.isascii() and detect(text, "") == "":
+        return say_in(state, "not_understood", ["Help"])  # emoji, or a script none of our languages uses
+    language = state.language
     if entry is not None:
-        return Reply(answers.dont_know(entry), artist=entry.name,
-                     data={"artist_card": answers.card(entry)},
+        return Reply(answers.dont_know(entry, language=language), artist=entry.name,
+                     data={"artist_card": answers.card(entry, language), "language": language},
                      suggestions=["Tell me about the artist", "Show similar"])
-    return say(state, "I'm not sure what you mean. You can show me a painting, ask about an artist "
-               "(\"when was Rembrandt born?\"), ask for similar paintings or search the collection "
-               "(\"paintings from the 1880s\"). Type \"help\" for more.", ["Help"])
+    return say_in(state, "fallback", ["Help"])

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.i18n import DEFAULT_LANGUAGE, intent_rules
+
 MAX_CHARS = 500  # longer messages are cut: nobody asks a painting question in 10,000 characters
 MIN_SIMILARITY = 0.55  # below this cosine the nearest example is a guess, and a guess is worse than asking
 
@@ -68,6 +70,9 @@ EXAMPLES: dict[str, list[str]] = {
                "do you have any portraits?", "find still lifes", "works from the 17th century"],
     "explain": ["why?", "what made you think so?", "how do you know?", "why do you say that?",
                 "what makes you sure?"],
+    "cant_price": ["what is this painting worth?", "how much did it sell for?", "what is the most valuable painting?"],
+    "cant_depicted": ["who is the man in the picture?", "who is shown in this painting?", "who posed for it?"],
+    "cant_meaning": ["what does this painting mean?", "what is the message of this picture?"],
     "compare": ["compare Monet and Manet", "what is the difference between these two painters?",
                 "who was older, Picasso or Matisse?"],
 }
@@ -80,25 +85,29 @@ class Intent:
     score: float = 1.0
 
 
-def clean(text: str | None) -> str:
-    """One line, at most MAX_CHARS characters, control characters removed."""
+def clean(text: str | None, limit: int | None = MAX_CHARS) -> str:
+    """One line, at most `limit` characters, control characters removed."""
     text = "".join(ch if ch.isprintable() else " " for ch in (text or ""))
-    return " ".join(text.split())[:MAX_CHARS]
+    return " ".join(text.split())[:limit]
 
 
-def by_rules(text: str) -> str | None:
-    return next((name for name, pattern in RULES if pattern.search(text)), None)
+def by_rules(text: str, language: str = DEFAULT_LANGUAGE) -> str | None:
+    """The language's own patterns (app/i18n.json) first, then what the assistant cannot answer, then
+    the English rules (artist names, "compare", decades read the same in every language)."""
+    rules = (intent_rules(language) if language != DEFAULT_LANGUAGE else ()) + intent_rules(DEFAULT_LANGUAGE)
+    return next((name for name, pattern in (*rules, *RULES) if pattern.search(text)), None)
 
 
-def classify(text: str, embed=None, intent_bank=None) -> Intent:
+def classify(text: str, embed=None, intent_bank=None, language: str = DEFAULT_LANGUAGE) -> Intent:
     """The intent of a cleaned message. `embed(list[str]) -> vectors` and `intent_bank() -> IntentBank | None`
-    add meaning; both are called only when no rule decides, so a plainly worded question loads no text model."""
+    add meaning (English only: the MiniLM model and its example phrasings are English); both are called only
+    when no rule decides, so a plainly worded question loads no text model."""
     if not text:
         return Intent("empty", "empty")
-    rule = by_rules(text)
+    rule = by_rules(text, language)
     if rule is not None:
         return Intent(rule, "rule")
-    if embed is not None and intent_bank is not None and re.search(r"[A-Za-z]", text):
+    if language == DEFAULT_LANGUAGE and embed is not None and intent_bank is not None and re.search(r"[A-Za-z]", text):
         bank = intent_bank()
         vector = embed([text]) if bank is not None else None
         if vector is not None:

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from app.i18n import DEFAULT_LANGUAGE, phrase
 from app.resources import Resources
 from classifier.explain.text import percent
+from classifier.photo import find_painting
 from data.images import MAX_PIXELS, ImageError, load_image
 from retrieval.query import Hit, similar_to_vector
 
@@ -24,6 +26,9 @@ log = logging.getLogger(__name__)
 # collection paintings reach >= 0.8 for 60% of them once the painting is cropped out of the photo. So 0.8 says
 # "this is the collection's painting" for most photos and has not yet said it for another painting.
 CATALOGUE_MATCH = 0.8
+# Below this many pixels on a side there is no brushwork or composition left to judge (a 1x1 image was
+# "read" as Baroque at 72%); the backbone itself sees 256 x 256.
+MIN_SIDE = 32
 
 
 @dataclass(frozen=True)
@@ -33,23 +38,37 @@ class SeenImage:
 
 
 def open_image(source) -> SeenImage:
-    """A path, bytes or PIL image as RGB with its content hash; ImageError for anything unusable."""
+    """A path, bytes or PIL image as RGB with its content hash; ImageError for anything unusable,
+    including a picture too small to judge."""
     if isinstance(source, Image.Image):
         if source.width * source.height > MAX_PIXELS:
             raise ImageError(f"the image is too large ({source.width}x{source.height} pixels)")
-        image = source.convert("RGB")
+        image = _judgeable(source.convert("RGB"))
         return SeenImage(image, hashlib.sha256(image.tobytes()).hexdigest())
     raw = source if isinstance(source, bytes) else None
-    image = load_image(source)  # checks size, emptiness and format before we read the file ourselves
+    image = _judgeable(load_image(source))  # checks size, emptiness and format before we read the file ourselves
     if raw is None:
         with open(source, "rb") as handle:
             raw = handle.read()
     return SeenImage(image, hashlib.sha256(raw).hexdigest())
 
 
+def _judgeable(image: Image.Image) -> Image.Image:
+    if min(image.size) < MIN_SIDE:
+        raise ImageError(f"the picture is too small to judge ({image.width}x{image.height} pixels; "
+                         f"I need at least {MIN_SIDE} pixels on each side)")
+    return image
+
+
 def friendly(error: ImageError) -> str:
     """The reason without the file name: visitors need no paths."""
     return str(error).split(": ", 1)[-1]
+
+
+def painting_in(image: Image.Image) -> Image.Image:
+    """The painting found in a visitor's picture (wall and frame cropped off): exactly the view the
+    classifier judges (it runs the same deterministic `find_painting`), so "why?" explains that view."""
+    return find_painting(image)
 
 
 def neighbours(resources: Resources, vector: np.ndarray | None, k: int) -> list[Hit]:
@@ -59,9 +78,19 @@ def neighbours(resources: Resources, vector: np.ndarray | None, k: int) -> list[
     return similar_to_vector(loaded, vector, k)
 
 
-def explain(resources: Resources, image: Image.Image, prediction: dict, method: str = "heatmap",
-            progress=None) -> tuple[str, Image.Image | None, list[dict]] | None:
-    """(text, overlay, example paintings) from classifier.explain, or None when it is unavailable or fails.
+@dataclass(frozen=True)
+class Why:
+    text: str
+    overlay: Image.Image | None
+    examples: list[dict]
+    explained: dict  # {"artist", "probability"}: the numbers the explanation itself computed
+
+
+def explain(resources: Resources, painting: Image.Image, prediction: dict, method: str = "heatmap",
+            progress=None) -> Why | None:
+    """Why the classifier gave `prediction` for `painting` (the `painting_in` view it judged, not the
+    uncropped photo: another view gives other probabilities and an explanation of another answer).
+    None when the explainer is unavailable or fails.
 
     method "heatmap" answers in a fraction of a second; "lime" takes a few seconds and reports
     `progress(fraction, description)` while it runs.
@@ -71,13 +100,18 @@ def explain(resources: Resources, image: Image.Image, prediction: dict, method: 
         return None
     from classifier.explain import explain_for_chat
 
-    label = prediction.get("artist") if prediction.get("known") else None
+    top = prediction.get("top") or []
+    label = top[0]["artist"] if top else None  # the head whose answer was shown, known or not
     try:
-        result = explain_for_chat(explainer, image, label=label, method=method, progress=progress)
+        result = explain_for_chat(explainer, painting, label=label, method=method, progress=progress)
     except Exception as error:  # an explanation is a bonus: its failure must not end the conversation
         log.warning("explanation failed: %s", error)
         return None
-    return result.text, result.overlay, [hit_json(hit) for hit in result.examples]
+    explained = {"artist": result.data.get("label"), "probability": result.data.get("probability")}
+    if top and explained["probability"] is not None and abs(explained["probability"] - top[0]["probability"]) > 0.02:
+        log.warning("the explanation's %s %.3f differs from the prediction shown (%.3f)", label,
+                    explained["probability"], top[0]["probability"])
+    return Why(result.text, result.overlay, [hit_json(hit) for hit in result.examples], explained)
 
 
 def hit_json(hit: Hit) -> dict:
@@ -92,26 +126,22 @@ def caption(hit: dict) -> str:
     return f"{hit.get('title') or 'Untitled'} — {who}{date}{score}"
 
 
-def prediction_sentence(prediction: dict) -> str:
+def prediction_sentence(prediction: dict, language: str = DEFAULT_LANGUAGE) -> str:
     """What the classifier thinks, honestly: a name only when it says the painter is one it knows."""
     top = prediction.get("top") or []
     genres = prediction.get("genres") or []
-    style = f" The style reads as {genres[0]['genre']} ({percent(genres[0]['probability'])})." if genres else ""
+    style = (phrase("pred_style", language, genre=genres[0]["genre"], percent=percent(genres[0]["probability"]))
+             if genres else "")
     others = ", ".join(f"{t['artist']} {percent(t['probability'])}" for t in top[1:3])
     if prediction.get("known") and prediction.get("artist"):
-        runner_up = f" Next best: {others}." if others else ""
+        runner_up = phrase("pred_next", language, others=others) if others else ""
         confidence = prediction["confidence"]
         # Calibrated probabilities, so the wording can follow them honestly.
-        if confidence >= 0.8:
-            lead = f"By its style I'm fairly sure this is by **{prediction['artist']}** ({percent(confidence)})."
-        elif confidence >= 0.5:
-            lead = f"By its style I'd say **{prediction['artist']}** (confidence {percent(confidence)})."
-        else:
-            lead = f"My best guess by style is **{prediction['artist']}**, but I'm not sure ({percent(confidence)})."
-        return f"{lead}{runner_up}{style}"
+        key = "pred_sure" if confidence >= 0.8 else "pred_likely" if confidence >= 0.5 else "pred_guess"
+        return phrase(key, language, artist=prediction["artist"], percent=percent(confidence)) + runner_up + style
     closest = ", ".join(f"{t['artist']} ({percent(t['probability'])})" for t in top[:3])
-    return ("I don't recognise the painter: the style is not close enough to any of the painters I have learnt, "
-            f"so I won't guess a name.{style}" + (f" The closest painters I know are {closest}." if closest else ""))
+    return (phrase("pred_unknown", language) + style
+            + (phrase("pred_closest", language, closest=closest) if closest else ""))
 
 
 def why_sentence(prediction: dict | None, match: dict | None, hits: list[dict]) -> str:

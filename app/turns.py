@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from app.i18n import phrase
 from app.resources import Resources
 
 GALLERY_SIZE = 6
@@ -40,16 +41,26 @@ class SessionState:
     image_key: str | None = None  # content hash of the painting in focus
     image_artist: str | None = None  # who painted it, as far as the engine could tell
     image: Image.Image | None = field(default=None, repr=False, compare=False)
+    # The painting found in the image (wall and frame cropped off): the view the classifier judged,
+    # kept so that "why?" explains the very prediction shown.
+    painting: Image.Image | None = field(default=None, repr=False, compare=False)
     image_vector: np.ndarray | None = field(default=None, repr=False, compare=False)
     prediction: dict | None = field(default=None, compare=False)  # the classifier's answer for the image
     match: dict | None = field(default=None, compare=False)  # the catalogue record the image is, if any
     neighbours: tuple = ()  # hits (dicts) nearest to the image
     turns: int = 0
     last_intent: str | None = None
+    language: str = "en"  # the visitor's language (app/i18n.py): detected from each question, or chosen
 
 
 def say(state: SessionState, text: str, suggestions: list[str] | None = None, **data) -> Reply:
     return Reply(text, artist=state.focus_artist, data=data, suggestions=suggestions or [])
+
+
+def say_in(state: SessionState, key: str, suggestions: list[str] | None = None, fields: dict | None = None,
+           **data) -> Reply:
+    """A reply from a phrase of app/i18n.json, in the visitor's language."""
+    return say(state, phrase(key, state.language, **(fields or {})), suggestions, language=state.language, **data)
 
 
 def why_missing(resources: Resources, *parts: str) -> str:

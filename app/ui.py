@@ -7,14 +7,22 @@ launch(), not in Blocks()). Used by `museum serve` and by the Hugging Face Space
 
 from __future__ import annotations
 
-import gradio as gr
+import os
 
-from app.guard import BUSY_PAINTING, BUSY_QUESTION, OneAtATime, refusal, too_long
-from app.ui_handlers import KEEP, MAX_SUGGESTIONS, View, idle_check, send_image, send_text, start_view
+# Before Gradio is imported: it reads this once. A museum's network must see no call leave the machine.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402  (after the environment above)
+
+from app.guard import BUSY_PAINTING, BUSY_QUESTION, OneAtATime, refusal, too_long  # noqa: E402
+from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, phrase  # noqa: E402
+from app.ui_handlers import (KEEP, MAX_SUGGESTIONS, View, choose_language, idle_check, send_image,  # noqa: E402
+                             send_text, start_view, typing)
 
 DEFAULT_IDLE_SECONDS = 180
 IDLE_CHECK_EVERY = 15  # seconds between kiosk idle checks (at most): a reset comes at most this late
 MAX_UPLOAD = "20mb"  # a phone photo fits; anything larger is refused by the server before decoding
+MAX_TYPED = 10_000  # the browser stops here; the engine reads less still and tells the visitor it cut
 
 # Concurrency, on a 2-core CPU machine shared by several visitors:
 # - "vision" lane (new painting: find the painting, one backbone forward, nearest neighbours, thumbnails):
@@ -37,6 +45,17 @@ THEME = gr.themes.Soft(primary_hue="amber", neutral_hue="stone", font=SYSTEM_FON
 CSS = """
 #painting, #explanation {min-height: 220px}
 .suggestion button, button.suggestion {white-space: normal}
+/* the comparison table: words wrap between words, never inside one ("Bor n in") */
+#chat table td, #chat table th {word-break: normal !important; overflow-wrap: normal !important;
+  hyphens: none; white-space: normal; min-width: 6em}
+#chat table {display: block; overflow-x: auto}
+/* the progress text sits at the foot of the conversation on its own background, not over the messages */
+.wrap.default.translucent, .wrap.default.full {justify-content: flex-end !important}
+.wrap.default .progress-level, .wrap.default .progress-text {background: var(--background-fill-primary);
+  padding: 4px 10px; border-radius: 6px}
+/* no "Share" on pictures: it only works on Hugging Face Spaces, and a kiosk must not offer it */
+button[aria-label="Share"], button[title="Share"] {display: none !important}
+*:focus-visible {outline: 3px solid #b45309 !important; outline-offset: 2px}
 """
 KIOSK_CSS = CSS + """
 footer {display: none !important}
@@ -44,19 +63,35 @@ footer {display: none !important}
 .gradio-container button {min-height: 64px; min-width: 48px; font-size: 1.25rem !important}
 #chat .message {font-size: 1.2rem}
 #question textarea {font-size: 1.3rem !important; min-height: 56px}
+#artist-card, #movement {font-size: 1.25rem}
+#artist-card h3 {font-size: 1.6rem}
+/* portrait screens (1080 x 1920): one column filling the height, the chat taking what is left */
+@media (orientation: portrait) {
+  #main-row {flex-direction: column !important}
+  #main-row > .column {width: 100% !important; min-width: 100% !important}
+  #chat {height: 48vh !important}
+  .gradio-container {font-size: 1.45rem}
+  #chat .message {font-size: 1.4rem}
+  #artist-card, #movement {font-size: 1.45rem}
+}
 """
 
 
 def build_demo(resources, kiosk: bool = False, idle_seconds: float = DEFAULT_IDLE_SECONDS) -> gr.Blocks:
     """The page, for Resources already built (and ideally warmed) once for the whole process."""
     first = start_view()
-    with gr.Blocks(title="Museum assistant", fill_width=kiosk,
+    say = lambda key: phrase(key, DEFAULT_LANGUAGE)
+    with gr.Blocks(title=say("title"), fill_width=kiosk, analytics_enabled=False,
                    delete_cache=(3600, 3 * 3600)) as demo:  # a kiosk runs for weeks: drop old uploads
         visit = gr.State(first.visit)
-        gr.Markdown("## Museum assistant\nShow me a painting and ask about it.")
-        with gr.Row(equal_height=False):
+        with gr.Row(equal_height=True):
+            heading = gr.Markdown(heading_markdown(DEFAULT_LANGUAGE), elem_id="heading")
+            # The kiosk's language switch (a desktop visitor is detected from the questions alone).
+            language = gr.Radio(list((name, code) for code, name in LANGUAGES.items()), value=DEFAULT_LANGUAGE,
+                                label=say("language_label"), elem_id="language", visible=kiosk)
+        with gr.Row(equal_height=False, elem_id="main-row"):
             with gr.Column(scale=3):
-                chat = gr.Chatbot(value=first.history, elem_id="chat", label="Conversation",
+                chat = gr.Chatbot(value=first.history, elem_id="chat", label=say("conversation"),
                                   height=520 if kiosk else 460, buttons=[], feedback_options=None,
                                   allow_file_downloads=False)
                 with gr.Row():
@@ -64,26 +99,27 @@ def build_demo(resources, kiosk: bool = False, idle_seconds: float = DEFAULT_IDL
                     suggestions = [gr.Button(label, visible=bool(label), size="lg", elem_classes=["suggestion"])
                                    for label in labels[:MAX_SUGGESTIONS]]
                 with gr.Row(equal_height=True):
-                    question = gr.Textbox(placeholder="Ask a question, e.g. “Who painted this?”",
-                                          show_label=False, scale=4, max_length=2000, elem_id="question",
+                    # A visible label: screen readers announce "Your question", not "Textbox".
+                    question = gr.Textbox(placeholder=say("placeholder"), label=say("question_label"),
+                                          scale=4, max_length=MAX_TYPED, elem_id="question",
                                           autofocus=not kiosk)
-                    ask = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                    ask = gr.Button(say("ask"), variant="primary", scale=1, elem_id="ask")
                 # image_mode=None: Gradio passes the upload's path on without decoding it (no RGB copy of a
                 # decompression bomb); data/images.py checks the pixel count before it decodes.
-                painting = gr.Image(sources=["upload", "webcam"], type="filepath", label="Your painting",
+                painting = gr.Image(sources=["upload", "webcam"], type="filepath", label=say("painting_label"),
                                     elem_id="painting", height=300, buttons=[], image_mode=None)
             with gr.Column(scale=2):
-                top_artists = gr.Label(label="Most likely artists", num_top_classes=3, elem_id="top-artists")
+                top_artists = gr.Label(label=say("heading_known"), num_top_classes=3, elem_id="top-artists")
                 movement = gr.Markdown(elem_id="movement")
-                explanation = gr.Image(label="Why I think so", visible=False, interactive=False,
+                explanation = gr.Image(label=say("why_label"), visible=False, interactive=False,
                                        elem_id="explanation", buttons=[], format="jpeg")
-                card = gr.Markdown(elem_id="artist-card")
+                card = gr.Markdown(elem_id="artist-card", label=say("artist_label"))
                 # JPEG thumbnails: 0.5 ms to encode against 15 ms for Gradio's default WebP (six per reply).
-                gallery = gr.Gallery(label="Similar paintings", columns=3, height="auto", elem_id="gallery",
+                gallery = gr.Gallery(label=say("similar_label"), columns=3, height="auto", elem_id="gallery",
                                      allow_preview=True, buttons=[], interactive=False, format="jpeg")
 
         outputs = [visit, chat, question, painting, top_artists, movement, card, gallery, explanation,
-                   *suggestions]
+                   *suggestions, heading, language, ask]
 
         # One painting and one question at a time per session (app/guard.py): a script sending uploads in a
         # loop gets instant "one at a time" replies instead of other visitors' turns.
@@ -94,17 +130,22 @@ def build_demo(resources, kiosk: bool = False, idle_seconds: float = DEFAULT_IDL
             with question_turns.turn(request.session_hash) as free:
                 if refused or not free:
                     return outputs_of(refusal(state, history, refused or BUSY_QUESTION))
-                progress(None, desc="Thinking…")
+                progress(None, desc=phrase("thinking", state.language))
                 # A detailed (LIME) explanation takes seconds: its steps show as a progress bar.
                 return outputs_of(send_text(resources, state, history, text,
                                             lambda fraction, desc: progress(fraction, desc=desc)))
 
-        def on_image(state, history, image_path, request: gr.Request, progress=gr.Progress()):
+        def on_image(state, history, upload, request: gr.Request, progress=gr.Progress()):
+            # Wired with preprocess=False: Gradio's own image decoding opens the file with PIL and, for an
+            # empty or non-image file, raises before any handler runs (the page then shows an error badge
+            # instead of the conversation). The upload arrives as Gradio's file data (already checked to be
+            # in its upload folder); send_image decodes it with data/images.py and answers in words.
+            history = chat.preprocess(chat.data_model.model_validate(history)) if history else []
             with painting_turns.turn(request.session_hash) as free:
                 if not free:
                     return outputs_of(refusal(state, history, BUSY_PAINTING))
-                progress(None, desc="Looking at the painting…")
-                return outputs_of(send_image(resources, state, history, image_path))
+                progress(None, desc=phrase("looking", state.language))
+                return outputs_of(send_image(resources, state, history, (upload or {}).get("path")))
 
         # The progress message shows over the conversation only, not over every panel.
         shown = dict(outputs=outputs, show_progress="full", show_progress_on=[chat])
@@ -115,26 +156,56 @@ def build_demo(resources, kiosk: bool = False, idle_seconds: float = DEFAULT_IDL
             button.click(on_text, [visit, chat, button], **chat_lane)
         # change, not upload: a webcam snapshot is a change too; a cleared picture (None) is ignored.
         painting.change(on_image, [visit, chat, painting], **shown, concurrency_id=VISION_LANE,
-                        concurrency_limit=VISION_LIMIT)
+                        concurrency_limit=VISION_LIMIT, preprocess=False)
         # The chat's bin icon starts a new conversation, not just an empty-looking one.
         chat.clear(lambda: outputs_of(start_view()), None, outputs, queue=False, show_progress="hidden")
         if kiosk:
             timer = gr.Timer(min(IDLE_CHECK_EVERY, idle_seconds / 4))
             timer.tick(lambda state: outputs_of(idle_check(state, idle_seconds)), [visit], outputs,
                        queue=False, show_progress="hidden")
+            # Typing is being there: a slow typist is not reset mid-question (each keystroke only stamps a time).
+            question.input(typing, [visit], [visit], queue=False, show_progress="hidden", trigger_mode="always_last")
+            language.input(lambda state, history, code: outputs_of(choose_language(state, history, code)),
+                           [visit, chat, language], outputs, queue=False, show_progress="hidden")
     demo.queue(default_concurrency_limit=CHAT_LIMIT, max_size=QUEUE_SIZE)
     return demo
 
 
+# Pictures Gradio shows without alt text (the visitor's photo in the conversation, the upload box, the
+# explanation) get the label of their panel as alt text, so a screen reader names them.
+ALT_TEXT_SCRIPT = """<script>
+(() => {
+  const named = (img, id) => {
+    const label = document.querySelector(`#${id} [data-testid="block-label"]`);
+    img.alt = label ? label.innerText.trim() : img.alt;
+  };
+  const fill = () => {
+    document.querySelectorAll("#chat img:not([alt]), #chat img[alt='']").forEach(img => named(img, "painting"));
+    document.querySelectorAll("#painting img:not([alt]), #painting img[alt='']").forEach(img => named(img, "painting"));
+    document.querySelectorAll("#explanation img:not([alt]), #explanation img[alt='']")
+      .forEach(img => named(img, "explanation"));
+  };
+  new MutationObserver(fill).observe(document.documentElement, {subtree: true, childList: true, attributes: true,
+                                                                 attributeFilter: ["src"]});
+})();
+</script>"""
+
+
+def heading_markdown(language: str) -> str:
+    return f"## {phrase('title', language)}\n{phrase('subtitle', language)}"
+
+
 def outputs_of(view: View) -> tuple:
-    """A View as values for the `outputs` list of build_demo (gr.skip() for KEEP)."""
+    """A View as values for the `outputs` list of build_demo (gr.skip() for KEEP). The labels follow the
+    visitor's language on every turn."""
     def value(item):
         return gr.skip() if item is KEEP else item
 
+    say = lambda key: phrase(key, view.language)
     if view.top_artists is KEEP:
-        top = gr.skip()
+        top = gr.update(label=say(view.top_heading)) if view.history is not KEEP else gr.skip()
     else:
-        top = gr.update(value=view.top_artists or None, label=view.top_heading)
+        top = gr.update(value=view.top_artists or None, label=say(view.top_heading))
     overlay = gr.skip() if view.overlay is KEEP else gr.update(value=view.overlay,
                                                                  visible=view.overlay is not None)
     if view.suggestions is KEEP:
@@ -144,9 +215,17 @@ def outputs_of(view: View) -> tuple:
         buttons = [gr.update(value=label, visible=True) for label in labels]
         buttons += [gr.update(visible=False)] * (MAX_SUGGESTIONS - len(labels))
     typed_over = view.history is not KEEP  # the question was answered (or the page reset): empty the box
-    return (view.visit, value(view.history), "" if typed_over else gr.skip(),
-            None if view.clear_inputs else gr.skip(), top, value(view.movement), value(view.card),
-            value(view.gallery), overlay, *buttons)
+    chat = gr.update(value=view.history, label=say("conversation")) if typed_over else gr.skip()
+    question = (gr.update(value="", label=say("question_label"), placeholder=say("placeholder")) if typed_over
+                else gr.skip())
+    painting = gr.update(value=None, label=say("painting_label")) if view.clear_painting else gr.skip()
+    if overlay != gr.skip():
+        overlay["label"] = say("why_label")
+    gallery = gr.update(value=view.gallery, label=say("similar_label")) if view.gallery is not KEEP else gr.skip()
+    return (view.visit, chat, question, painting, top, value(view.movement), value(view.card), gallery, overlay,
+            *buttons, heading_markdown(view.language) if typed_over else gr.skip(),
+            gr.update(value=view.language, label=say("language_label")) if typed_over else gr.skip(),
+            gr.update(value=say("ask")) if typed_over else gr.skip())
 
 
 def launch(demo: gr.Blocks, kiosk: bool = False, host: str | None = None, port: int | None = None,
@@ -155,4 +234,7 @@ def launch(demo: gr.Blocks, kiosk: bool = False, host: str | None = None, port: 
     which honour GRADIO_SERVER_NAME / GRADIO_SERVER_PORT (as a Hugging Face Space sets them)."""
     return demo.launch(server_name=host, server_port=port, theme=THEME, css=KIOSK_CSS if kiosk else CSS,
                        show_error=False,  # tracebacks stay in the log, never on a visitor's screen
-                       footer_links=[] if kiosk else None, max_file_size=MAX_UPLOAD, **options)
+                       # No run history: its page would show one visitor's photos and questions to the next.
+                       # No API page either: visitors need none, and a kiosk has no footer at all.
+                       run_history=False, footer_links=[] if kiosk else ["gradio", "settings"],
+                       max_file_size=MAX_UPLOAD, head=ALT_TEXT_SCRIPT, **options)

@@ -169,7 +169,7 @@ def huge_png() -> bytes:
 
 @pytest.mark.parametrize("message", [
     Message(""), Message("   "), Message("x" * 10_000), Message("🎨🖼️😍"), Message("谁画了这幅画？"),
-    Message("Wer hat das gemalt?"), Message(image=b"not an image at all"), Message(image=b""),
+    Message(image=b"not an image at all"), Message(image=b""),
     Message(image=IRISES.read_bytes()[:3000]), Message(image=huge_png()), Message(image="/no/such/file.jpg"),
     Message(image=Image.new("1", (13000, 12000))),
 ])
@@ -243,3 +243,57 @@ def test_an_unknown_name_in_lower_case_is_not_the_artist_in_focus(resources):
     _, (_, banksy, born) = play(resources, [Message(image=str(IRISES)), "tell me about banksy", "when was he born?"])
     assert "I don't know an artist called Banksy" in banksy.text and "Van Gogh" not in banksy.text
     assert "1853" in born.text  # the painting's artist is still the one in focus
+
+
+def test_why_explains_the_very_prediction_shown_for_a_gallery_photo(resources):
+    """A simulated visitor's photo (wall, frame, angle, glare): "why?" explains the painting found in it,
+    the view the classifier judged, so its numbers are the ones the visitor was shown."""
+    from classifier.photo import simulate_gallery_photo
+
+    assert resources.explainer is not None, resources.problems
+    photo = simulate_gallery_photo(disguised(IRISES), seed=3)
+    state, (shown, why) = play(resources, [Message(image=photo), "why?"])
+    top = shown.data["prediction"]["top"][0]
+    explained = why.data["explained"]
+    assert explained["artist"] == top["artist"]
+    assert abs(explained["probability"] - top["probability"]) < 0.005, (explained, top)
+    assert paintings.percent(top["probability"]) in why.text
+
+
+@pytest.mark.parametrize("lines, expected", [
+    (["Qui a peint The Starry Night ?", "Quand est-il né ?", "D'où vient-il ?", "Quel mouvement ?", "Œuvres célèbres ?",
+      "Aide"],
+     ["Vincent van Gogh", "est né le 30 mars 1853 à Zundert", "est né à Zundert", "Post-Impressionism",
+      "Œuvres célèbres de Vincent van Gogh", "Je peux"]),
+    (["Wann wurde Frida Kahlo geboren?", "Wann ist sie gestorben?", "Woher kam sie?", "Welche Stilrichtung?",
+      "Bekannte Werke?", "Hilfe"],
+     ["wurde am 6. Juli 1907 in Coyoacán", "starb am 13. Juli 1954", "wurde in Coyoacán", "Stilrichtungen zugerechnet",
+      "Bekannte Werke von Frida Kahlo", "Ich kann"]),
+    (["¿Cuándo nació Rembrandt?", "¿Cuándo murió?", "¿De dónde era?", "¿Qué estilo?", "¿Obras famosas?", "Ayuda"],
+     ["Rembrandt nació el 15 de julio de 1606", "Rembrandt murió el", "Rembrandt nació en Leiden", "pertenece a",
+      "Obras famosas de Rembrandt", "Puedo"]),
+    (["Quando è nato Caravaggio?", "Quando è morto?", "Dove è nato?", "Quale movimento?", "Opere famose?", "Aiuto"],
+     ["Caravaggio è nato il 29 settembre 1571", "Caravaggio è morto il", "Caravaggio è nato a", "appartiene a",
+      "Opere famose di Caravaggio", "Posso"]),
+])
+def test_the_main_questions_in_four_more_languages(resources, lines, expected):
+    _, replies = play(resources, lines)
+    for line, reply, wanted in zip(lines, replies, expected):
+        assert wanted in reply.text, (line, reply.text)
+        assert "only available in English" not in reply.text and "anglais" not in reply.text.split("\n")[0], line
+
+
+def test_similar_and_why_in_french_with_a_painting(resources):
+    _, (_, similar, why) = play(resources, [Message("Qui a peint ce tableau ?", image=str(IRISES)),
+                                            "Tableaux similaires", "Pourquoi ?"])
+    assert similar.text.startswith("Voici") and similar.images
+    assert why.text.startswith("L'image correspond à *Irises*") and "Pourquoi ?" not in why.suggestions
+    assert "Plus de détails" in why.suggestions
+
+
+def test_language_detection_is_by_words_and_keeps_the_conversation_language():
+    from app.i18n import detect
+
+    assert [detect(t) for t in ["Qui a peint ce tableau ?", "Wer hat das gemalt?", "¿Quién pintó este cuadro?",
+                                "Chi ha dipinto questo quadro?", "who painted this?"]] == ["fr", "de", "es", "it", "en"]
+    assert detect("Monet?", "fr") == "fr" and detect("🎨", "de") == "de"

@@ -13,21 +13,12 @@ from PIL import Image
 
 from app.resources import Resources
 from app.settings import PROJECT_ROOT, Settings
+from app.i18n import phrase
 from app.ui import VISION_LIMIT, build_demo, outputs_of
-from app.ui_handlers import (
-    FAILED_REPLY,
-    HEADING_UNKNOWN,
-    KEEP,
-    MAX_SUGGESTIONS,
-    TOP_ARTISTS,
-    View,
-    idle_check,
-    send_image,
-    send_text,
-    start_view,
-    view_of,
-    without_paths,
-)
+from app.ui_handlers import (KEEP, MAX_SUGGESTIONS, TOP_ARTISTS, View, idle_check, send_image, send_text, start_view,
+                             view_of, without_paths)
+
+FAILED_REPLY = phrase("failed")
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +51,7 @@ def _assistant_text(view: View) -> str:
 
 def test_a_painting_fills_chat_prediction_card_and_gallery(irises_view, upload):
     history = irises_view.history
-    assert history[-2] == {"role": "user", "content": {"path": upload}}
+    assert history[-2] == {"role": "user", "content": {"path": upload, "alt_text": "Your photo of a painting"}}
     text = _assistant_text(irises_view)
     assert "Gogh" in text
     assert str(PROJECT_ROOT) not in text and "site-packages" not in text, "no server paths for visitors"
@@ -113,10 +104,10 @@ def test_a_style_prediction_fills_top3_movement_and_explanation():
                   suggestions=["Show similar", "Why?"])
     view = view_of(start_view().visit, [], reply, new_image=True)
     assert view.top_artists == {"Claude Monet": 0.31, "Alfred Sisley": 0.22, "Camille Pissarro": 0.2}
-    assert view.top_heading == HEADING_UNKNOWN
+    assert view.top_heading == "heading_unknown"
     assert view.movement == "**Movement:** Impressionism (83%) · Realism (10%)"
     assert view.overlay is reply.overlay and outputs_of(view)[8]["visible"] is True
-    assert view.card is KEEP and view.gallery is KEEP
+    assert view.card == "" and view.gallery == [], "a new painting: no card or gallery of the one before"
 
 
 def test_corrupt_upload_gets_a_friendly_reply_and_the_conversation_goes_on(resources, irises_view, tmp_path):
@@ -148,7 +139,7 @@ def test_kiosk_resets_after_the_idle_time_only(irises_view):
     visit = irises_view.visit
     assert idle_check(visit, idle_seconds=180, now=visit.last_active + 60).history is KEEP
     reset = idle_check(visit, idle_seconds=180, now=visit.last_active + 181)
-    assert reset.visit.turns == 0 and reset.clear_inputs
+    assert reset.visit.turns == 0 and reset.clear_painting
     assert reset.gallery == [] and reset.top_artists is None and len(reset.history) == 1
     fresh = start_view().visit
     assert idle_check(fresh, idle_seconds=1, now=fresh.last_active + 1000).history is KEEP
@@ -156,10 +147,11 @@ def test_kiosk_resets_after_the_idle_time_only(irises_view):
 
 def test_outputs_map_panels_to_gradio_values(irises_view):
     values = outputs_of(irises_view)
-    assert values[0] is irises_view.visit and values[1] is irises_view.history and values[2] == ""
+    assert values[0] is irises_view.visit and values[1]["value"] is irises_view.history
+    assert values[2]["value"] == ""
     top = values[4]
-    assert top["value"] == irises_view.top_artists and top["label"] == irises_view.top_heading
-    buttons = values[-MAX_SUGGESTIONS:]
+    assert top["value"] == irises_view.top_artists and top["label"] == phrase(irises_view.top_heading)
+    buttons = values[9:9 + MAX_SUGGESTIONS]
     shown = [b["value"] for b in buttons if b.get("visible")]
     assert shown == irises_view.suggestions
     kept = outputs_of(View(visit=irises_view.visit))
@@ -172,7 +164,9 @@ def test_build_demo_wires_every_event_to_all_panels(resources, kiosk):
     assert isinstance(demo, gr.Blocks)
     width = len(outputs_of(start_view()))
     events = list(demo.fns.values())
-    assert events and all(len(event.outputs) == width for event in events)
+    typing = [event for event in events if event.targets[0][1] == "input" and len(event.outputs) == 1]
+    assert len(typing) == kiosk, "in a kiosk, typing stamps the visit's last activity"
+    assert events and all(len(event.outputs) == width for event in events if event not in typing)
     lanes = {event.targets[0][1]: (event.concurrency_id, event.concurrency_limit) for event in events}
     assert lanes["submit"] == ("chat", 2) and lanes["change"] == ("vision", VISION_LIMIT)
     assert ("tick" in lanes) == kiosk
@@ -208,3 +202,78 @@ def test_server_paths_never_reach_a_visitor_but_urls_do():
     cleaned = without_paths(text)
     assert "/srv" not in cleaned and "https://www.metmuseum.org/art/collection/1" in cleaned
     assert "and/or 1/2" in cleaned
+
+
+@pytest.mark.parametrize("content", [b"", b"just some text, renamed .png", "truncated", "tiny"])
+def test_an_unusable_upload_is_answered_in_words_and_the_conversation_stays(resources, irises_view, tmp_path,
+                                                                         met_image_path, content):
+    """Zero-byte, text renamed .png, a truncated JPEG, a 1x1 image: a reason, no picture bubble, the
+    upload box emptied, the painting in focus and its panels kept."""
+    path = tmp_path / ("upload.jpg" if content != "tiny" else "tiny.png")
+    if content == "truncated":
+        path.write_bytes(met_image_path.read_bytes()[:3000])
+    elif content == "tiny":
+        Image.new("RGB", (1, 1), "brown").save(path)
+    else:
+        path.write_bytes(content)
+    view = send_image(resources, irises_view.visit, irises_view.history, str(path))
+    assert view.history[:len(irises_view.history)] == irises_view.history, "the conversation is kept"
+    user, answer = view.history[-2:]
+    assert user["role"] == "user" and isinstance(user["content"], str) and user["content"].strip()
+    assert answer["content"].startswith("I couldn't use that picture") and str(tmp_path) not in answer["content"]
+    if content == "tiny":
+        assert "too small" in answer["content"]
+    assert view.clear_painting and outputs_of(view)[3]["value"] is None
+    assert view.top_artists is KEEP and view.card is KEEP and view.gallery is KEEP
+    after = send_text(resources, view.visit, view.history, "Who painted this?")
+    assert "Gogh" in _assistant_text(after)
+
+
+def test_panels_follow_the_latest_reply(resources, irises_view):
+    compare = send_text(resources, irises_view.visit, irises_view.history, "compare Monet and Manet")
+    assert "Claude Monet" in compare.card and "Edouard Manet" in compare.card and "Gogh" not in compare.card
+    banksy = send_text(resources, irises_view.visit, irises_view.history, "tell me about banksy")
+    assert banksy.card == "" and banksy.gallery == [], "no van Gogh card under an unknown name"
+    monet = send_text(resources, irises_view.visit, irises_view.history, "paintings by Monet")
+    assert "no paintings by Claude Monet" in _assistant_text(monet) and monet.gallery == []
+    born = send_text(resources, irises_view.visit, irises_view.history, "When was he born?")
+    assert born.gallery is KEEP, "a question about the same painter keeps the painting's gallery"
+    thanks = send_text(resources, born.visit, born.history, "thank you")
+    assert thanks.card is KEEP and thanks.gallery is KEEP
+
+
+@pytest.mark.parametrize("question, reason", [("What is the most expensive painting?", "prices"),
+                                              ("who is the woman in the painting?", "who or what a painting shows")])
+def test_off_topic_questions_are_declined_not_answered_differently(resources, irises_view, question, reason):
+    view = send_text(resources, irises_view.visit, irises_view.history, question)
+    text = _assistant_text(view)
+    assert text.startswith("I can't answer that") and reason in text and "1853" not in text
+
+
+def test_a_long_message_is_cut_and_the_visitor_told(resources, irises_view):
+    view = send_text(resources, irises_view.visit, irises_view.history, "please " * 430 + "who painted this?")
+    assert "I read only its first 500" in _assistant_text(view)
+
+
+def test_typing_counts_as_activity_for_the_kiosk(irises_view):
+    from app.ui_handlers import typing
+
+    visit = irises_view.visit
+    later = typing(visit)
+    assert later.last_active > visit.last_active and later.session is visit.session
+    assert idle_check(later, idle_seconds=180, now=later.last_active + 179).history is KEEP
+
+
+def test_a_french_visitor_gets_french_replies_and_labels(resources, upload):
+    from app.ui_handlers import choose_language
+
+    first = start_view()
+    french = choose_language(first.visit, first.history, "fr")
+    assert french.history[0]["content"].startswith("Bonjour") and french.language == "fr"
+    values = outputs_of(french)
+    assert values[2]["label"] == "Votre question" and "Assistant du musée" in values[-3]
+    view = send_image(resources, french.visit, french.history, upload)
+    view = send_text(resources, view.visit, view.history, "Quand est-il né ?")
+    assert _assistant_text(view) == "Vincent van Gogh est né le 30 mars 1853 à Zundert, Netherlands."
+    assert "Tableaux similaires" in view.suggestions and "Naissance" in view.card
+    assert idle_check(view.visit, 1, now=view.visit.last_active + 5).language == "en", "the next visitor: English"
