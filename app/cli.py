@@ -30,8 +30,13 @@ def common_flags() -> argparse.ArgumentParser:
     parent.add_argument("--heads-dir", type=str, help="trained classifier heads folder (MUSEUM_HEADS_DIR)")
     parent.add_argument("--log-level", help="DEBUG, INFO, WARNING (MUSEUM_LOG_LEVEL)")
     parent.add_argument("--collection", help="a museum's own collection folder (MUSEUM_COLLECTION; docs/collection.md)")
-    parent.add_argument("--knowledge", dest="knowledge_files", action="append", metavar="FILE",
-                        help="a curator's file of painters' facts, merged over the shipped ones (MUSEUM_KNOWLEDGE_FILES)")
+    parent.add_argument(
+        "--knowledge",
+        dest="knowledge_files",
+        action="append",
+        metavar="FILE",
+        help="a curator's file of painters' facts, merged over the shipped ones (MUSEUM_KNOWLEDGE_FILES)",
+    )
     return parent
 
 

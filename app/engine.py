@@ -230,7 +230,8 @@ def _no_artist(resources: Resources, state: SessionState, text: str) -> Reply:
 
 
 def _unknown_name(text: str) -> str | None:
-    """A name after "about"/"who was"/"by" (capitalised, or ending the question) that is no artist of the knowledge base."""
+    """A name after "about"/"who was"/"by" (capitalised, or ending the question) that is no artist of the
+    knowledge base."""
     match = _UNKNOWN_NAME.search(text)
     if match and match[1].lower() not in _NOT_NAMES:
         return match[1]
@@ -265,7 +266,11 @@ def _explain(resources: Resources, state: SessionState, detailed: bool = False,
     painting = state.painting if state.painting is not None else state.image
     result = paintings.explain(resources, painting, state.prediction, method, progress) if state.prediction else None
     if result is None:
-        text, overlay, examples = paintings.why_sentence(state.prediction, state.match, list(state.neighbours)), None, []
+        text, overlay, examples = (
+            paintings.why_sentence(state.prediction, state.match, list(state.neighbours)),
+            None,
+            [],
+        )
     else:
         text, overlay, examples = result.text, result.overlay, result.examples
     language = state.language
@@ -276,8 +281,17 @@ def _explain(resources: Resources, state: SessionState, detailed: bool = False,
         text += " " + phrase("why_lime" if detailed else "why_heatmap", language)
     if result and state.match:  # the answer came from the catalogue record; the overlay explains the style guess
         m = state.match
-        record = (phrase("why_match", language, title=m["title"], artist=m["artist"] or phrase("unidentified", language),
-                         score=f"{m['score']:.2f}") if localized else paintings.why_sentence(None, m, []))
+        record = (
+            phrase(
+                "why_match",
+                language,
+                title=m["title"],
+                artist=m["artist"] or phrase("unidentified", language),
+                score=f"{m['score']:.2f}",
+            )
+            if localized
+            else paintings.why_sentence(None, m, [])
+        )
         text = f"{record}\n\n{text}" if localized else f"{record}\n\nMy style classifier on its own: {text}"
     if examples:
         text += "\n\n" + phrase("why_examples", language)

@@ -27,7 +27,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MUSEUM_", extra="ignore")
 
     encoder: str = "efficientnet-lite0"
-    similar_encoder: str = "style-lite0"  # what `museum similar` ranks by unless --encoder or --index-dir says otherwise
+    similar_encoder: str = (
+        "style-lite0"  # what `museum similar` ranks by unless --encoder or --index-dir says otherwise
+    )
     corpus: str = "met"
     index_dir: Path | None = None  # default: index/<corpus>-<encoder>
     heads_dir: Path | None = None  # default: classifier/weights/<encoder>

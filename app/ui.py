@@ -16,8 +16,17 @@ import gradio as gr  # noqa: E402  (after the environment above)
 
 from app.guard import BUSY_PAINTING, BUSY_QUESTION, OneAtATime, refusal, too_long  # noqa: E402
 from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, phrase  # noqa: E402
-from app.ui_handlers import (KEEP, MAX_SUGGESTIONS, View, choose_language, idle_check, send_image,  # noqa: E402
-                             send_text, start_view, typing)
+from app.ui_handlers import (  # noqa: E402
+    KEEP,
+    MAX_SUGGESTIONS,
+    View,
+    choose_language,
+    idle_check,
+    send_image,
+    send_text,
+    start_view,
+    typing,
+)
 
 DEFAULT_IDLE_SECONDS = 180
 IDLE_CHECK_EVERY = 15  # seconds between kiosk idle checks (at most): a reset comes at most this late

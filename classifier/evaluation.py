@@ -84,7 +84,7 @@ def evaluate_heads(classifier: Classifier, root: Path, unknown: str | None = Non
     scored = labels >= 0  # artists the heads do not know cannot be scored
     rows, labels = rows[scored], labels[scored]
     movements = {a: {g for g, m in zip(corpus.genres, corpus.membership[i]) if m} for i, a in enumerate(corpus.artists)}
-    truth = np.array([[g in movements[bundle.artists[l]] for g in bundle.genres] for l in labels], dtype=float)
+    truth = np.array([[g in movements[bundle.artists[label]] for g in bundle.genres] for label in labels], dtype=float)
     # Score what `predict` sees: the painting found in each image (a no-op on most clean images).
     scored_paths = [corpus.paths[r] for r in rows]
     outputs = bundle(extract(scored_paths, "found", found_view).styles)

@@ -40,7 +40,9 @@ class FolderLabels:
                 "min_works": self.min_works, "joined": self.joined}
 
 
-def folder_labels(root: Path, min_works: int = MIN_WORKS, known: list[str] = ()) -> tuple[list[tuple[Path, str]], FolderLabels]:
+def folder_labels(
+    root: Path, min_works: int = MIN_WORKS, known: list[str] = ()
+) -> tuple[list[tuple[Path, str]], FolderLabels]:
     """(image, painter) pairs of the painters that can be learnt, and the report.
 
     A painter that `known` already holds (the Kaggle 50, by match_artist) is learnt whatever its count: its

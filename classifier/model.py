@@ -80,13 +80,19 @@ class HeadBundle:
     def arrays(self) -> dict[str, np.ndarray]:
         half = lambda a: np.asarray(a, dtype=np.float16)
         return {
-            "mean": np.asarray(self.standardizer.mean, np.float32), "scale": np.asarray(self.standardizer.scale, np.float32),
-            "artist_weight": half(self.artist_head.weight), "artist_bias": np.asarray(self.artist_head.bias, np.float32),
-            "genre_weight": half(self.genre_head.weight), "genre_bias": np.asarray(self.genre_head.bias, np.float32),
-            "known_weight": half(self.known_head.weight), "known_bias": np.asarray(self.known_head.bias, np.float32),
-            "basis": half(self.distance.basis), "whiten": np.asarray(self.distance.whiten, np.float32),
+            "mean": np.asarray(self.standardizer.mean, np.float32),
+            "scale": np.asarray(self.standardizer.scale, np.float32),
+            "artist_weight": half(self.artist_head.weight),
+            "artist_bias": np.asarray(self.artist_head.bias, np.float32),
+            "genre_weight": half(self.genre_head.weight),
+            "genre_bias": np.asarray(self.genre_head.bias, np.float32),
+            "known_weight": half(self.known_head.weight),
+            "known_bias": np.asarray(self.known_head.bias, np.float32),
+            "basis": half(self.distance.basis),
+            "whiten": np.asarray(self.distance.whiten, np.float32),
             "centroids": np.asarray(self.distance.means, np.float32),
-            "rule_centre": self.rule.centre, "rule_spread": self.rule.spread,
+            "rule_centre": self.rule.centre,
+            "rule_spread": self.rule.spread,
         }
 
     def description(self) -> dict:

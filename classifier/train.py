@@ -227,8 +227,15 @@ def train(root: Path | LabelledCorpus, other_root: Path, config: FeatureConfig =
     readable = np.all([~np.isnan(v).any(axis=1) for v in other_views.values()], axis=0)
     other_part = {name: rows[readable[rows]] for name, rows in others.parts.items()}
     other_clean = other_views["other-painters"]
-    bundle, fitting = fit_bundle(styles, corpus, parts, {name: v[other_part["train"]] for name, v in other_views.items()},
-                                 other_clean[other_part["val"]], config, seed)
+    bundle, fitting = fit_bundle(
+        styles,
+        corpus,
+        parts,
+        {name: v[other_part["train"]] for name, v in other_views.items()},
+        other_clean[other_part["val"]],
+        config,
+        seed,
+    )
 
     met_others, met_known, met_known_names = met_paintings(corpus.artists)
     met_known_labels = np.array([corpus.artists.index(name) for name in met_known_names])
@@ -241,14 +248,25 @@ def train(root: Path | LabelledCorpus, other_root: Path, config: FeatureConfig =
     metrics["fitting"] = fitting
     sizes = np.bincount(groups)
     manifest = {
-        "encoder": config.encoder, "encoder_version": extractor.version, "data": corpus.data,
-        "split": {"seed": seed, "duplicate_cosine": DUPLICATE_COSINE, "sizes": {k: int(len(v)) for k, v in parts.items()},
-                  "images_in_duplicate_groups": int(sizes[sizes > 1].sum()), "largest_group": int(sizes.max())},
-        "other_painters": {**others.data, "split": "by painter, seed as above",
-                           "images": {k: int(len(v)) for k, v in other_part.items()},
-                           "painters": {k: len({others.painters[i] for i in v}) for k, v in other_part.items()},
-                           "test_painters": sorted({others.painters[i] for i in other_part["test"]})},
-        "metrics": metrics, "train_seconds": round(time.time() - started, 1),
+        "encoder": config.encoder,
+        "encoder_version": extractor.version,
+        "data": corpus.data,
+        "split": {
+            "seed": seed,
+            "duplicate_cosine": DUPLICATE_COSINE,
+            "sizes": {k: int(len(v)) for k, v in parts.items()},
+            "images_in_duplicate_groups": int(sizes[sizes > 1].sum()),
+            "largest_group": int(sizes.max()),
+        },
+        "other_painters": {
+            **others.data,
+            "split": "by painter, seed as above",
+            "images": {k: int(len(v)) for k, v in other_part.items()},
+            "painters": {k: len({others.painters[i] for i in v}) for k, v in other_part.items()},
+            "test_painters": sorted({others.painters[i] for i in other_part["test"]}),
+        },
+        "metrics": metrics,
+        "train_seconds": round(time.time() - started, 1),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     return bundle, manifest

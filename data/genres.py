@@ -31,16 +31,17 @@ _SAINT_TAG = re.compile(r"^saint ")
 
 # Title words (folded, whole words) that name a genre; used only when a record has no subject tags.
 _TITLE_WORDS = {
-    PORTRAIT: r"portrait|self portrait|portraits|madame|monsieur|mademoiselle|comtesse|condesa|countess|duchess|duke|queen"
-              r"|king|cardinal|burgomaster|captain|princess|prince|lady|sir",
+    PORTRAIT: r"portrait|self portrait|portraits|madame|monsieur|mademoiselle|comtesse|condesa|countess|duchess"
+    r"|duke|queen"
+    r"|king|cardinal|burgomaster|captain|princess|prince|lady|sir",
     LANDSCAPE: r"landscapes?|view of|views of|fields?|hills?|forest|woods|mountains?|valley|river|trees|haystacks?"
-               r"|countryside|meadow|wheat field|farm",
+    r"|countryside|meadow|wheat field|farm",
     STILL_LIFE: r"still life|still lifes|bouquet|vase of flowers|apples|peaches|grapes",
     SEASCAPE: r"sea|seashore|seascape|harbou?r|port of|beach|coast|shipwreck|ships?|boats?|boating|whalers|waves"
-              r"|marine|bay of",
+    r"|marine|bay of",
     RELIGIOUS: r"madonna|virgin|saint|saints|christ|crucifixion|annunciation|nativity|adoration|holy family|pieta"
-               r"|resurrection|magdalen|apostle|last supper|last judgment|angel|buddha|bodhisattva|luohans?"
-               r"|avalokiteshvara|shiva|mahavira|immaculate conception|assumption|coronation of the virgin",
+    r"|resurrection|magdalen|apostle|last supper|last judgment|angel|buddha|bodhisattva|luohans?"
+    r"|avalokiteshvara|shiva|mahavira|immaculate conception|assumption|coronation of the virgin",
 }
 _TITLE_PATTERNS = {genre: re.compile(rf"\b(?:{words})\b") for genre, words in _TITLE_WORDS.items()}
 # "Lucas van Uffel (died 1637)", "Juan de Pareja (ca. 1608–1670)": a sitter named with life dates.

@@ -58,7 +58,9 @@ def load_image(source: str | Path | bytes, max_pixels: int = MAX_PIXELS) -> Imag
         if size == 0:
             raise ImageError(f"{name}: the file is empty")
         if size > MAX_FILE_BYTES:
-            raise ImageError(f"{name}: the file is too large ({size // 2**20} MB; the limit is {MAX_FILE_BYTES // 2**20} MB)")
+            raise ImageError(
+                f"{name}: the file is too large ({size // 2**20} MB; the limit is {MAX_FILE_BYTES // 2**20} MB)"
+            )
         data = path.read_bytes()
     if not data:
         raise ImageError(f"{name}: the file is empty")

@@ -98,7 +98,9 @@ def synthetic_chunks(count: int, dim: int, latent_dim: int = 48, clusters: int =
         rng = np.random.default_rng([seed, points_seed])
     for start in range(0, count, chunk):
         rows = min(count, start + chunk) - start
-        latent = centres[rng.integers(0, clusters, rows)] + 0.5 * rng.standard_normal((rows, latent_dim), dtype=np.float32)
+        latent = centres[rng.integers(0, clusters, rows)] + 0.5 * rng.standard_normal(
+            (rows, latent_dim), dtype=np.float32
+        )
         yield normalize(latent @ basis + noise * rng.standard_normal((rows, dim), dtype=np.float32))
 
 
@@ -114,8 +116,7 @@ def _rss_mb() -> float:
 def bench_search_scale(count: int, dim: int, queries: int = 200, kinds=(FLAT, HNSW), seed: int = 0) -> dict:
     """Single-query latency and recall@10 of each index kind against exact search."""
     vectors = synthetic_vectors(count, dim, seed=seed)
-    rng = np.random.default_rng(seed + 1)
-    probe = synthetic_vectors(queries, dim, seed=seed)  # same distribution, new points
+    probe = synthetic_vectors(queries, dim, seed=seed, points_seed=seed + 1)  # same distribution, new points
     results, truth = {}, None
     for kind in (FLAT, *[k for k in kinds if k != FLAT]):
         started = time.perf_counter()
@@ -130,9 +131,13 @@ def bench_search_scale(count: int, dim: int, queries: int = 200, kinds=(FLAT, HN
         if kind == FLAT:
             truth = found
         recall = float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(truth, found)]))
-        results[kind] = {"build_s": round(build_s, 1), **percentiles(timings), "recall_at_10": round(recall, 4),
-                         "index_mb_estimate": round(count * (dim * 4 + (HNSW_LINK_BYTES if kind == HNSW else 0)) / 2**20),
-                         "process_peak_rss_mb": round(_rss_mb())}
+        results[kind] = {
+            "build_s": round(build_s, 1),
+            **percentiles(timings),
+            "recall_at_10": round(recall, 4),
+            "index_mb_estimate": round(count * (dim * 4 + (HNSW_LINK_BYTES if kind == HNSW else 0)) / 2**20),
+            "process_peak_rss_mb": round(_rss_mb()),
+        }
         del index
     return {"vectors": count, "dim": dim, "data_mb": round(vectors.nbytes / 2**20), **results}
 
@@ -168,7 +173,11 @@ def _loaded_rss_mb(path: Path) -> float:
 
 def _merge_top(best: tuple[np.ndarray, np.ndarray], scores: np.ndarray, offset: int, k: int):
     """Running exact top-k (scores, ids) per query, merged with one chunk's scores."""
-    top = np.argpartition(-scores, k - 1, axis=1)[:, :k] if scores.shape[1] > k else np.tile(np.arange(scores.shape[1]), (len(scores), 1))
+    top = (
+        np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        if scores.shape[1] > k
+        else np.tile(np.arange(scores.shape[1]), (len(scores), 1))
+    )
     all_scores = np.concatenate([best[0], np.take_along_axis(scores, top, 1)], axis=1)
     all_ids = np.concatenate([best[1], top + offset], axis=1)
     keep = np.argsort(-all_scores, axis=1)[:, :k]
@@ -249,8 +258,11 @@ def bench_ray_throughput(encoder: Encoder, paths: list[Path], actors: tuple[int,
     def steady_rate(engine, job_options) -> dict:
         half = len(paths) // 2
         first, whole = seconds(engine, paths[:half], job_options), seconds(engine, paths, job_options)
-        return {"img_per_s": round((len(paths) - half) / (whole - first), 1),
-                "whole_run_img_per_s": round(len(paths) / whole, 1), "start_up_s": round(max(0.0, 2 * first - whole), 1)}
+        return {
+            "img_per_s": round((len(paths) - half) / (whole - first), 1),
+            "whole_run_img_per_s": round(len(paths) / whole, 1),
+            "start_up_s": round(max(0.0, 2 * first - whole), 1),
+        }
 
     figures = {"images": len(paths), "local": steady_rate(encode_locally, {})}
     for count in actors:
@@ -259,6 +271,10 @@ def bench_ray_throughput(encoder: Encoder, paths: list[Path], actors: tuple[int,
         with ray_session(ray_options):
             init_s = time.perf_counter() - started
             rate = steady_rate(encode_with_ray, {"ray": ray_options})
-        figures[f"ray_{count}_actors"] = {**rate, "ray_init_s": round(init_s, 1), "cpus_per_actor": ray_options.cpus_per_actor,
-                                          "vs_local": round(rate["img_per_s"] / figures["local"]["img_per_s"], 3)}
+        figures[f"ray_{count}_actors"] = {
+            **rate,
+            "ray_init_s": round(init_s, 1),
+            "cpus_per_actor": ray_options.cpus_per_actor,
+            "vs_local": round(rate["img_per_s"] / figures["local"]["img_per_s"], 3),
+        }
     return figures

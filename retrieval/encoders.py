@@ -157,7 +157,8 @@ def _load_open_clip(name: str) -> tuple[torch.nn.Module, Preprocess, str, Callab
     except Exception as error:  # open_clip raises RuntimeError/ValueError/OSError/hub errors alike
         raise EncoderError(
             f"cannot load CLIP model {name!r} offline ({error}). Put the weights on this machine and point to "
-            "them: a folder with open_clip_config.json + open_clip_pytorch_model.bin (--encoder open_clip:/path/to/dir), "
+            "them: a folder with open_clip_config.json + open_clip_pytorch_model.bin "
+            "(--encoder open_clip:/path/to/dir), "
             "or a checkpoint file (--encoder open_clip:ViT-B-32:/path/to/weights.pt)."
         ) from None
     if pretrained is None and not model_name.startswith("local-dir:"):

@@ -86,4 +86,12 @@ def text_search(encoder: Encoder | None, loaded: LoadedIndex, query: str, k: int
     return (hits + visual)[:k], f"{result.method}+clip"
 
 
-__all__ = ["Hit", "metadata_search", "search_hits", "similar_to_image", "similar_to_vector", "text_search", "year_range"]
+__all__ = [
+    "Hit",
+    "metadata_search",
+    "search_hits",
+    "similar_to_image",
+    "similar_to_vector",
+    "text_search",
+    "year_range",
+]

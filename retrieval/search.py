@@ -247,8 +247,10 @@ class SearchIndex:
 
         self.records, self.kb, self._embed = list(records), kb, embed
         self.facets = [facets_of(record, kb) for record in self.records]
-        self.movements = MovementVocabulary({name for f in self.facets for name in f.movements}
-                                            | {name for entry in (kb.entries if kb else []) for name in entry.movements})
+        self.movements = MovementVocabulary(
+            {name for f in self.facets for name in f.movements}
+            | {name for entry in (kb.entries if kb else []) for name in entry.movements}
+        )
         self._stemmer = Stemmer.Stemmer("english")
         self._bm25 = bm25s.BM25()
         self._bm25.index([self._tokens(record, facets) or [""] for record, facets in zip(self.records, self.facets)],
@@ -258,10 +260,18 @@ class SearchIndex:
             self.descriptions, embed, cache_dir, SENTENCE_MODEL_TAG)
 
     def _tokens(self, record: Artwork, facets: Facets) -> list[str]:
-        fields = {"title": real_title(record), "artist": record.artist, "subjects": " ".join(record.extra.get("tags") or []),
-                  "movements": " ".join(facets.movements), "genres": " ".join(facets.genres), "medium": record.medium,
-                  "date": record.date, "place": " ".join(str(record.extra.get(key) or "") for key in
-                                                         ("culture", "artist_nationality", "department"))}
+        fields = {
+            "title": real_title(record),
+            "artist": record.artist,
+            "subjects": " ".join(record.extra.get("tags") or []),
+            "movements": " ".join(facets.movements),
+            "genres": " ".join(facets.genres),
+            "medium": record.medium,
+            "date": record.date,
+            "place": " ".join(
+                str(record.extra.get(key) or "") for key in ("culture", "artist_nationality", "department")
+            ),
+        }
         return [token for name, text in fields.items() for token in self._stem(text) * _FIELD_REPEATS[name]]
 
     def _stem(self, text: str) -> list[str]:

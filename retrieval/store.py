@@ -152,7 +152,9 @@ def _verify_files(directory: Path, manifest: dict) -> None:
     for name, expected in manifest["files"].items():
         path = directory / name
         if not path.is_file():
-            raise IndexCorruptError(f"{name} is missing from the index at {directory}: rebuild it with `museum index build`")
+            raise IndexCorruptError(
+                f"{name} is missing from the index at {directory}: rebuild it with `museum index build`"
+            )
         if path.stat().st_size != expected["size"] or (
                 expected["size"] <= FULL_CHECK_BYTES and sha256_file(path) != expected["sha256"]):
             raise IndexCorruptError(f"{name} in {directory} does not match its manifest (changed or damaged "
@@ -180,7 +182,9 @@ def load_store(directory: Path | str, encoder_name: str | None = None, nprobe: i
         index = load_index(directory / INDEX_FILE)
         items = pd.read_csv(directory / ITEMS_FILE, dtype=str, keep_default_na=False)
     except Exception as error:  # faiss raises RuntimeError, pandas many kinds
-        raise IndexCorruptError(f"cannot read the index at {directory} ({error}): rebuild it with `museum index build`") from None
+        raise IndexCorruptError(
+            f"cannot read the index at {directory} ({error}): rebuild it with `museum index build`"
+        ) from None
     if index.ntotal != len(items) or index.d != manifest["encoder"]["dim"]:
         raise IndexCorruptError(f"the index at {directory} holds {index.ntotal} {index.d}-d vectors for {len(items)} "
                                 "items: rebuild it with `museum index build`")

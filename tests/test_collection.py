@@ -184,7 +184,9 @@ def test_a_collection_painting_is_named_with_the_curators_facts_and_similar_pain
     irises = next(r for r in met_records if r.title == "Irises")
     state, reply = respond(resources, SessionState(), Message(text="who painted this?", image=str(irises.image_path)))
     assert reply.data["match"]["artist"] == "Vincent van Gogh"  # the collection's own record names it
-    assert reply.data["prediction"]["top"][0]["artist"] == "Vincent van Gogh"  # the heads trained on the collection agree
+    assert (
+        reply.data["prediction"]["top"][0]["artist"] == "Vincent van Gogh"
+    )  # the heads trained on the collection agree
     assert set(resources.classifier.artists) == set(PAINTERS)
     assert reply.data["artist_card"]["source"] == "the curators of the Test Museum"
     assert all(str(path).startswith(str(root)) for path in reply.images) and reply.images  # similar: the collection

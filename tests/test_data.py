@@ -51,7 +51,9 @@ def test_best_artworks_per_artist_folders_and_unknown_names(best_artworks_root, 
     for name, folder in (("Albrecht_Durer_1.jpg", "Albrecht_Dürer"), ("Claude_Monet_2.jpg", "Claude_Monet")):
         (tmp_path / "images" / folder).mkdir(parents=True)
         shutil.copy(best_artworks_root / "images" / name, tmp_path / "images" / folder / name)
-    (tmp_path / "images" / "Nobody_Known_1.jpg").write_bytes((best_artworks_root / "images" / "Claude_Monet_2.jpg").read_bytes())
+    (tmp_path / "images" / "Nobody_Known_1.jpg").write_bytes(
+        (best_artworks_root / "images" / "Claude_Monet_2.jpg").read_bytes()
+    )
     corpus = load_best_artworks(tmp_path)
     assert sorted(r.artist for r in corpus.records) == ["Albrecht Dürer", "Claude Monet"]
     assert [p.name for p in corpus.unknown_files] == ["Nobody_Known_1.jpg"]

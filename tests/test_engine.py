@@ -212,7 +212,9 @@ def test_chat_script_with_json_prints_one_reply_per_line(tmp_path):
 def test_why_then_in_more_detail_with_progress(resources):
     """The shipped heads explain: a heatmap first, then LIME regions with progress, with example paintings."""
     assert resources.classifier is not None and resources.explainer is not None, resources.problems
-    state, (_, why) = play(resources, [Message(image=str(IRISES)), "why?"])  # the heads say Van Gogh, as does the record
+    state, (_, why) = play(
+        resources, [Message(image=str(IRISES)), "why?"]
+    )  # the heads say Van Gogh, as does the record
     assert why.data["method"] == "heatmap" and why.overlay is not None
     assert why.images and len(why.captions) == len(why.images)
     assert "Show me in more detail" in why.suggestions
@@ -232,7 +234,9 @@ def test_gallery_photos_of_collection_paintings_are_recognised(resources):
 
     right = wrong = 0
     for seed, record in enumerate(resources.index.records[:20]):
-        _, reply = respond(resources, SessionState(), Message(image=simulate_gallery_photo(load_image(record.image_path), seed)))
+        _, reply = respond(
+            resources, SessionState(), Message(image=simulate_gallery_photo(load_image(record.image_path), seed))
+        )
         match = reply.data.get("match")
         right += bool(match and match["id"] == record.id)
         wrong += bool(match and match["id"] != record.id)

@@ -178,5 +178,7 @@ def test_metadata_search_words_decades_and_accents(met_records):
     assert by_van_gogh and all(h.record.artist == "Vincent van Gogh" for h in by_van_gogh)
     assert {h.record.artist for h in metadata_search(met_records, "durer", k=5)} == {"Albrecht Dürer"}
     eighties = metadata_search(met_records, "from the 1880s", k=50)
-    assert eighties and all(h.record.extra["begin_year"] <= 1889 and h.record.extra["end_year"] >= 1880 for h in eighties)
+    assert eighties and all(
+        h.record.extra["begin_year"] <= 1889 and h.record.extra["end_year"] >= 1880 for h in eighties
+    )
     assert metadata_search(met_records, "zzqx nonsense", k=5) == []

@@ -11,12 +11,22 @@ import pytest
 import tomllib
 from PIL import Image
 
+from app.i18n import phrase
 from app.resources import Resources
 from app.settings import PROJECT_ROOT, Settings
-from app.i18n import phrase
 from app.ui import VISION_LIMIT, build_demo, outputs_of
-from app.ui_handlers import (KEEP, MAX_SUGGESTIONS, TOP_ARTISTS, View, idle_check, send_image, send_text, start_view,
-                             view_of, without_paths)
+from app.ui_handlers import (
+    KEEP,
+    MAX_SUGGESTIONS,
+    TOP_ARTISTS,
+    View,
+    idle_check,
+    send_image,
+    send_text,
+    start_view,
+    view_of,
+    without_paths,
+)
 
 FAILED_REPLY = phrase("failed")
 

@@ -22,15 +22,21 @@ CLI = "cli"  # not in "all": it times whole commands in fresh processes (app/com
 def register(subparsers, common) -> None:
     parser = subparsers.add_parser("bench", parents=[common])
     parser.add_argument("part", nargs="?", default="all", choices=[*PARTS, "all", EXPLAIN, SCALE, bench_load.LOAD, CLI])
-    parser.add_argument("--best-artworks", metavar="PATH", help="benchmark on this Kaggle corpus (default: the Met corpus)")
+    parser.add_argument(
+        "--best-artworks", metavar="PATH", help="benchmark on this Kaggle corpus (default: the Met corpus)"
+    )
     parser.add_argument("--images", type=int, default=256, help="images for the throughput/latency figures")
     parser.add_argument("--scale", default="100000,1000000", help="vector counts for the search figures")
     parser.add_argument("--lime-images", type=int, default=40, help="explain: images LIME runs on (about 5 s each)")
     parser.add_argument("--vectors", default="1000000,10000000",
                         help="scale: synthetic vector counts for the IVF-PQ figures (0 skips them)")
     parser.add_argument("--nprobe", default="8,16,32,64", help="scale: IVF lists scanned per query, each measured")
-    parser.add_argument("--ray-actors", dest="actor_counts", default="1,2", help="scale: Ray actor counts for the throughput figures "
-                        "('' skips them; needs the scale extra)")
+    parser.add_argument(
+        "--ray-actors",
+        dest="actor_counts",
+        default="1,2",
+        help="scale: Ray actor counts for the throughput figures ('' skips them; needs the scale extra)",
+    )
     parser.add_argument("--repeat", type=int, default=1, help="cli: runs of each command (the median is shown)")
     parser.add_argument("--json", action="store_true")
     bench_load.add_arguments(parser)

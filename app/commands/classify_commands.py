@@ -38,7 +38,9 @@ def register(subparsers, common) -> None:
     predict.set_defaults(handler=predict_command)
 
     evaluate = subparsers.add_parser("eval", parents=[common])
-    evaluate.add_argument("--best-artworks", metavar="PATH", help="Kaggle 'Best Artworks' folder (MUSEUM_BEST_ARTWORKS)")
+    evaluate.add_argument(
+        "--best-artworks", metavar="PATH", help="Kaggle 'Best Artworks' folder (MUSEUM_BEST_ARTWORKS)"
+    )
     evaluate.add_argument("--unknown", metavar="PATH", help="folder of paintings by other painters (only its test "
                                                             "painters when the heads were trained on it), or 'met'")
     evaluate.add_argument("--cache-dir", metavar="DIR", help="feature cache folder (MUSEUM_CACHE_DIR)")

@@ -63,7 +63,9 @@ def _store(settings: Settings, path: str) -> str:
     entries = _read_curator(path)
     shipped = curated_knowledge([])
     added, replaced, total = store_entries(settings.curator_store(), entries)
-    overriding = [e.name for e in entries if shipped.find_exact(e.name) or any(shipped.find_exact(a) for a in e.aliases)]
+    overriding = [
+        e.name for e in entries if shipped.find_exact(e.name) or any(shipped.find_exact(a) for a in e.aliases)
+    ]
     over = f"; the museum's entry now wins over the shipped one for {', '.join(overriding)}" if overriding else ""
     return (f"{added} painter{'s' if added != 1 else ''} added, {replaced} replaced: "
             f"{total} in {settings.curator_store()}{over}")

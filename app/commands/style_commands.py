@@ -30,7 +30,9 @@ def register(subparsers, common) -> None:
     for action, handler, text in (("fit", fit_command, "fit the style projection on a Kaggle folder (seeded)"),
                                   ("bench", bench_command, "similar-painting precision, pooled vs style")):
         parser = actions.add_parser(action, parents=[common], help=text)
-        parser.add_argument("--best-artworks", metavar="PATH", help="Kaggle 'Best Artworks' folder (MUSEUM_BEST_ARTWORKS)")
+        parser.add_argument(
+            "--best-artworks", metavar="PATH", help="Kaggle 'Best Artworks' folder (MUSEUM_BEST_ARTWORKS)"
+        )
         parser.add_argument("--name", default="style-lite0", choices=sorted(STYLE_ENCODERS))
         parser.add_argument("--seed", type=int, help="split and PCA seed (MUSEUM_SEED)")
         parser.add_argument("--json", action="store_true")
