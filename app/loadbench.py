@@ -67,9 +67,15 @@ def find_endpoints(client) -> Endpoints:
     return Endpoints(image, text)
 
 
-def last_reply(history) -> str:
-    """The text of the last assistant message of a Chatbot value as gradio_client returns it."""
-    for message in reversed(history or []):
+def chat_of(output) -> list:
+    """The Chatbot's messages from its output: a plain value, or an update ({"label", "value"}) when the
+    reply relabels the chat (in another language)."""
+    return output.get("value", []) if isinstance(output, dict) else list(output or [])
+
+
+def last_reply(output) -> str:
+    """The text of the last assistant message of a Chatbot output as gradio_client returns it."""
+    for message in reversed(chat_of(output)):
         if message.get("role") == "assistant":
             content = message.get("content")
             parts = content if isinstance(content, list) else [content]
@@ -103,7 +109,7 @@ class Visitor:
         try:
             job = self.client.submit(self.history, value, api_name=endpoint)
             outputs = job.result(timeout=CALL_TIMEOUT)
-            self.history = outputs[0]
+            self.history = chat_of(outputs[0])
             reply = last_reply(self.history)
             if FAILED_MARK in reply or not reply:
                 error = f"{kind} turn answered: {reply[:120]!r}"

@@ -114,9 +114,9 @@ class Settings(BaseSettings):
 
     def to_json(self) -> dict:
         """The settings as written beside an artifact. Paths inside the project are relative to it, so a
-        committed settings.json reads the same on every machine; the thread budget belongs to the machine
-        that ran the build, not to what it built, and is left out."""
-        values = {**self.model_dump(exclude={"threads"}), "index_dir": self.resolved_index_dir(),
+        committed settings.json reads the same on every machine; the thread budget and the cache folder
+        belong to the machine that ran the build, not to what it built, and are left out."""
+        values = {**self.model_dump(exclude={"threads", "cache_dir"}), "index_dir": self.resolved_index_dir(),
                   "heads_dir": self.resolved_heads_dir()}
         return {key: portable_path(value) if isinstance(value, Path) else value for key, value in values.items()}
 

@@ -114,6 +114,7 @@ def photo_view(image: Image.Image, position: int) -> Image.Image:
 DETECT_SIZE = 160
 UNIFORM_RING_SPREAD = 18.0  # a wall or frame is smooth; a painting's edge usually is not
 MIN_MARGIN = 0.02  # a frame or wall shows on all four sides of a gallery photo
+MIN_SMOOTH_OUTSIDE = 0.8  # share of the cropped-off border that must match the smooth wall (Met: 12 of 174 cropped)
 
 
 def _smooth_background(pixels: np.ndarray, ring: np.ndarray) -> np.ndarray:
@@ -143,7 +144,12 @@ def _inner_box(pixels: np.ndarray) -> tuple[int, int, int, int] | None:
     top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
     margins = (top / height, 1 - bottom / height, left / width, 1 - right / width)
     area = (bottom - top) * (right - left) / (height * width)
-    return (top, bottom, left, right) if min(margins) >= MIN_MARGIN and 0.15 <= area else None
+    outside = np.ones((height, width), bool)
+    outside[top:bottom, left:right] = False
+    # What is cut off must be wall or frame, all of it smooth: a painting's own plain background (the yellow
+    # behind van Gogh's Irises) fits a smooth field along the edge but has flowers reaching into it.
+    smooth = 1 - differs[outside].mean() >= MIN_SMOOTH_OUTSIDE if outside.any() else False
+    return (top, bottom, left, right) if min(margins) >= MIN_MARGIN and 0.15 <= area and smooth else None
 
 
 def find_painting(image: Image.Image) -> Image.Image:

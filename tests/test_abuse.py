@@ -131,9 +131,9 @@ def test_malformed_api_calls_are_refused_and_change_nothing(server_url, painting
 
     visitor = Visitor(server_url)
     try:
-        # A file outside the upload folder is never opened for a client.
-        with pytest.raises(Exception):
-            visitor.client.predict([], handle_file("/etc/hostname"), api_name=visitor.endpoints.image)
+        # A file that is no image (the client uploads its bytes) is answered in words, not with an error.
+        outputs = visitor.client.predict([], handle_file("/etc/hostname"), api_name=visitor.endpoints.image)
+        assert last_reply(outputs[0]).startswith("I couldn't use that picture")
         # The wrong types for the chat history.
         with pytest.raises(Exception):
             visitor.client.predict({"not": "a history"}, 42, api_name=visitor.endpoints.text)

@@ -171,7 +171,8 @@ def init_command(args, settings: Settings) -> int:
     knowledge = curated_knowledge(settings.curator_files())
 
     _stage(f"3/4 indexing {len(records)} images")
-    build_command(argparse.Namespace(folder=str(root), best_artworks=None, corpus=None, kind="auto", batch_size=None),
+    build_command(argparse.Namespace(folder=str(root), best_artworks=None, corpus=None, kind="auto", batch_size=None,
+                                     engine=None, ray_address=None),
                   settings)
 
     _stage("4/4 learning the painters")
@@ -180,7 +181,7 @@ def init_command(args, settings: Settings) -> int:
     if settings.best_artworks or len(labels.learnt) >= MIN_PAINTERS:
         manifest, labels, heads = train_folder(settings, root)
         recognise = list(labels.learnt)
-        test = manifest["metrics"]["test"]
+        test = manifest["metrics"]["test"]["clean"]
         training = {"heads": str(heads), "test_top1": test["top1"], "test_images": test["images"],
                     "artists": len(manifest["artists"])}
     else:
