@@ -117,7 +117,7 @@ def read_manifest(directory: Path) -> dict:
     path = directory / MANIFEST_FILE
     if not path.is_file() or not (directory / HEADS_FILE).is_file():
         raise HeadsError(f"no trained classifier heads in {directory}: "
-                         "run `museum train --best-artworks PATH` (or pass --heads-dir)")
+                         "run `museum train --best-artworks PATH --other-painters PATH` (or pass --heads-dir)")
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -127,8 +127,8 @@ def load_bundle(directory: Path, encoder: str) -> tuple[HeadBundle, dict]:
     manifest = read_manifest(directory)
     if manifest["encoder"] != encoder:
         raise HeadsError(f"the heads in {directory} were trained on {manifest['encoder']} features, "
-                         f"not {encoder}: run `museum train --best-artworks PATH --encoder {encoder}` "
-                         f"or use --encoder {manifest['encoder']}")
+                         f"not {encoder}: run `museum train --best-artworks PATH --other-painters PATH "
+                         f"--encoder {encoder}` or use --encoder {manifest['encoder']}")
     layouts = (manifest.get("features", {}).get("version"), manifest.get("heads_version"))
     if layouts != (FEATURE_VERSION, HEADS_VERSION):
         raise HeadsError(f"the heads in {directory} were trained by another version of this project (feature "
