@@ -14,15 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-from classifier.features import cached_extract, small_jpeg_view
-from classifier.labels import match_artist
+from classifier.features import cached_extract, identity_view, small_jpeg_view
 from classifier.metrics import artist_metrics, top_confusions, unknown_metrics, write_plots
 from classifier.photo import found_view, photo_found_view, visitor_photo_found_view
 from classifier.predict import Classifier
 from classifier.split import near_duplicate_groups, split_indices
-from classifier.train import Progress, labelled_corpus, met_paintings
-from data.corpora import load_folder
-from data.files import sha256_bytes
+from classifier.train import Progress, labelled_corpus, met_paintings, outside_painters
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +31,9 @@ def unknown_paths(source: str, classifier: Classifier) -> tuple[list[Path], str]
     which is used in training), or a folder (only its test painters when the heads were trained on it)."""
     if source == MET_UNKNOWN:
         return met_paintings(classifier.artists)[0], "Met paintings by other painters"
-    root = Path(source)
-    records = [r for r in load_folder(root) if match_artist(r.artist.replace("-", " "), classifier.artists) is None]
+    records, files_sha256 = outside_painters(Path(source), classifier.artists)
     trained_on = classifier.manifest.get("other_painters", {})
-    files = sorted(r.image_path.relative_to(root).as_posix() for r in records)
-    if trained_on.get("files_sha256") == sha256_bytes("\n".join(files).encode()):
+    if trained_on.get("files_sha256") == files_sha256:
         test = set(trained_on["test_painters"])
         return ([r.image_path for r in records if r.artist in test],
                 f"the {len(test)} test painters of the folder the rule was fitted on")
@@ -54,7 +49,7 @@ def _extractor(classifier: Classifier, cache_dir: Path | None, progress: Progres
 def held_out_rows(classifier: Classifier, corpus, extract) -> tuple[np.ndarray, str]:
     """Rows of `corpus` the heads never saw: the test part of their split when it is their training data."""
     manifest = classifier.manifest
-    clean = extract(corpus.paths, "clean", lambda image, _position: image)
+    clean = extract(corpus.paths, "clean", identity_view)
     valid = ~np.isnan(clean.styles).any(axis=1)
     if corpus.data["files_sha256"] == manifest["data"]["files_sha256"]:
         split = manifest["split"]

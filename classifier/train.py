@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 
 from classifier.calibration import calibrated, expected_calibration_error, fit_temperature
-from classifier.features import cached_extract, flip_view, identity_view, small_jpeg_view
+from classifier.features import CorpusFeatures, cached_extract, flip_view, identity_view, small_jpeg_view
 from classifier.heads import Standardizer, balanced_weights, fit_artist_head, fit_genre_head, fit_known_head
 from classifier.labels import artist_genres, match_artist
 from classifier.metrics import artist_metrics, unknown_metrics
@@ -28,6 +28,7 @@ from classifier.split import DUPLICATE_COSINE, near_duplicate_groups, split_by_p
 from classifier.unknown import DistanceModel, fit_rule
 from data.corpora import CorpusError, load_best_artworks, load_folder, load_met
 from data.files import sha256_bytes
+from data.records import Artwork
 from retrieval.style_features import FeatureConfig, StyleExtractor
 
 log = logging.getLogger(__name__)
@@ -110,27 +111,34 @@ class OtherPainters:
     data: dict
 
 
+def outside_painters(root: Path, known_artists: list[str]) -> tuple[list[Artwork], str]:
+    """The paintings of a folder by painters other than `known_artists` (folder slugs such as "claude-monet"
+    matched too), and the sha256 of their file list: what a manifest names them by, so that `museum eval`
+    finds the folder the heads were trained on again."""
+    records = load_folder(root)
+    known = {r.artist for r in records if match_artist(r.artist.replace("-", " "), known_artists) is not None}
+    if known:
+        log.warning("left out the paintings of %s: painters the heads know", ", ".join(sorted(known)))
+    outside = [r for r in records if r.artist not in known]
+    files = sorted(r.image_path.relative_to(root).as_posix() for r in outside)
+    return outside, sha256_bytes("\n".join(files).encode())
+
+
 def other_painters(root: Path, known_artists: list[str], seed: int) -> OtherPainters:
     """A folder of paintings labelled by painter (a sidecar with an `artist` column, as other-painters/
-    has); painters that are one of the known artists are left out, with a warning."""
-    records = load_folder(root)
+    has), without the known artists' paintings, split by painter."""
+    records, files_sha256 = outside_painters(root, known_artists)
     unlabelled = [r for r in records if not r.artist]
     if unlabelled:
         raise CorpusError(f"{root}: {len(unlabelled)} images have no painter (e.g. {unlabelled[0].image_path.name}); "
                           "its sidecar (manifest.csv or metadata.csv) needs an `artist` column")
-    known = [r for r in records if match_artist(r.artist.replace("-", " "), known_artists) is not None]
-    if known:
-        log.warning("left out %d images of %s: painters the heads know", len(known),
-                    ", ".join(sorted({r.artist for r in known})))
-    records = [r for r in records if r not in known]
-    if len({r.artist for r in records}) < 10:
+    painters = [r.artist for r in records]
+    if len(set(painters)) < 10:
         raise CorpusError(f"{root} has paintings by fewer than 10 other painters: too few to learn "
                           "what an unknown painter looks like")
-    painters = [r.artist for r in records]
-    files = sorted(r.image_path.relative_to(root).as_posix() for r in records)
     return OtherPainters([r.image_path for r in records], painters, split_by_painter(painters, seed),
                          {"name": Path(root).name, "images": len(records), "painters": len(set(painters)),
-                          "files_sha256": sha256_bytes("\n".join(files).encode())})
+                          "files_sha256": files_sha256})
 
 
 def fit_bundle(styles_by_view: dict[str, np.ndarray], corpus: LabelledCorpus, parts: dict[str, np.ndarray],
@@ -208,7 +216,7 @@ def train(root: Path | LabelledCorpus, other_root: Path, config: FeatureConfig =
     corpus = root if isinstance(root, LabelledCorpus) else labelled_corpus(root)
     extractor = StyleExtractor(config)
 
-    def features(paths: list[Path], name: str, view) -> np.ndarray:
+    def features(paths: list[Path], name: str, view) -> CorpusFeatures:
         result = cached_extract(extractor, paths, name, view, cache_dir, batch_size=batch_size, workers=workers,
                                 on_batch=progress(f"features ({name})", len(paths)) if progress else None)
         for reason in result.failed.values():

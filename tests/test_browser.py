@@ -6,17 +6,12 @@ used. Screenshots land in reports/browser-irises.png and reports/browser-kiosk.p
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from app.served import museum_serve as served_app
 from app.settings import PROJECT_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -27,54 +22,15 @@ KIOSK_SCREENSHOT = PROJECT_ROOT / "reports" / "browser-kiosk.png"
 BOT_MESSAGES = "#chat .message-row.bot-row"
 START_TIMEOUT = 480  # seconds for the server to load its models on a busy, shared 2-core machine
 ANSWER_TIMEOUT_MS = 90_000
-# The `museum` console script's entry point, with this interpreter (the script may not be on PATH).
-MUSEUM = [sys.executable, "-c", "import sys; from app.cli import main; sys.exit(main())"]
-
 pytestmark = pytest.mark.skipif(not CHROMIUM.is_file(),
                                 reason=f"{CHROMIUM} is absent: apt-get install -y chromium")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until_up(url: str, server: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"museum serve exited with {server.returncode}:\n{log_path.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(1)
-    pytest.fail(f"museum serve did not answer on {url} within {START_TIMEOUT} s:\n{log_path.read_text()[-3000:]}")
-
-
 @contextmanager
-def museum_serve(log_dir: Path, *flags: str):
-    """`museum serve` on a free localhost port; yields its URL, stops it (bounded waits) afterwards."""
-    port = _free_port()
-    log_path = log_dir / f"serve-{port}.log"
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
-    with open(log_path, "w") as log_file:
-        server = subprocess.Popen([*MUSEUM, "serve", "--host", "127.0.0.1", "--port", str(port), *flags],
-                                  cwd=PROJECT_ROOT, env=env,
-                                  stdout=log_file, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        _wait_until_up(url, server, log_path)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
+def museum_serve(work_dir: Path, *flags: str):
+    """`museum serve` on a free localhost port (app/served.py, as the load benchmark starts it); yields its URL."""
+    with served_app(*flags, start_timeout=START_TIMEOUT, work_dir=work_dir) as served:
+        yield served.url
 
 
 @contextmanager
