@@ -86,8 +86,12 @@ def extract(extractor: StyleExtractor, paths: list[Path], view: View = identity_
     return CorpusFeatures(fill(styles, width_s).astype(np.float32), fill(pooled, width_p).astype(np.float32), failed)
 
 
-def cache_key(config: FeatureConfig, view_name: str, paths: list[Path]) -> str:
-    digest = hashlib.sha256(json.dumps([config.to_json(), view_name, [str(p) for p in paths]]).encode())
+def cache_key(config: FeatureConfig, view_name: str, paths: list[Path], view: View = identity_view) -> str:
+    """The cache file of a corpus's features: encoder, feature layout, view (and the version of the image work
+    it does, such as the painting finder's, so a changed finder is not served stale features) and file list."""
+    version = getattr(view, "cache_version", None)
+    key = [config.to_json(), view_name, [str(p) for p in paths]] + ([version] if version else [])
+    digest = hashlib.sha256(json.dumps(key).encode())
     return f"{config.encoder}-{config.image_size}-{view_name}-{digest.hexdigest()[:16]}"
 
 
@@ -95,7 +99,7 @@ def cached_extract(extractor: StyleExtractor, paths: list[Path], view_name: str,
                    cache_dir: Path | None = None, **kwargs) -> CorpusFeatures:
     """`extract` with an on-disk cache (float16) in `cache_dir`, so repeated training runs skip the forward
     passes; no cache when `cache_dir` is None."""
-    path = cache_dir / f"{cache_key(extractor.config, view_name, paths)}.npz" if cache_dir else None
+    path = cache_dir / f"{cache_key(extractor.config, view_name, paths, view)}.npz" if cache_dir else None
     if path and path.is_file():
         with np.load(path, allow_pickle=False) as data:
             failed = json.loads(str(data["failed"]))

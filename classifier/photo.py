@@ -114,6 +114,7 @@ def photo_view(image: Image.Image, position: int) -> Image.Image:
 DETECT_SIZE = 160
 UNIFORM_RING_SPREAD = 18.0  # a wall or frame is smooth; a painting's edge usually is not
 MIN_MARGIN = 0.02  # a frame or wall shows on all four sides of a gallery photo
+CORNER_REACH = 0.12  # how far (share of the box's side) a corner may lie from the box's: 5 degrees and a 6% keystone
 MIN_SMOOTH_OUTSIDE = 0.8  # share of the cropped-off border that must match the smooth wall (Met: 12 of 174 cropped)
 
 
@@ -128,8 +129,9 @@ def _smooth_background(pixels: np.ndarray, ring: np.ndarray) -> np.ndarray:
     return terms @ coefficients
 
 
-def _inner_box(pixels: np.ndarray) -> tuple[int, int, int, int] | None:
-    """(top, bottom, left, right) inside a smooth border that surrounds the image, else None."""
+def _wall_differs(pixels: np.ndarray) -> np.ndarray | None:
+    """Where the image differs from a smooth wall fitted to its border ring, or None when the border
+    is not smooth (no wall around the image: a clean reproduction, or a painting cut off by the photo)."""
     height, width = pixels.shape[:2]
     ring = np.zeros((height, width), bool)
     ring[:2], ring[-2:], ring[:, :2], ring[:, -2:] = True, True, True, True
@@ -137,59 +139,130 @@ def _inner_box(pixels: np.ndarray) -> tuple[int, int, int, int] | None:
     spread = np.median(np.abs(pixels[ring] - background[ring]).max(axis=1))
     if spread > UNIFORM_RING_SPREAD:
         return None
-    differs = np.abs(pixels - background).max(axis=2) > max(35.0, 4 * spread)
+    return np.abs(pixels - background).max(axis=2) > max(35.0, 4 * spread)
+
+
+def _cut_off_is_wall(differs: np.ndarray, inside: np.ndarray) -> bool:
+    """What a crop would cut off must be wall or frame, all of it smooth: a painting's own plain background
+    (the yellow behind van Gogh's Irises) fits a smooth field along the edge but has flowers reaching into it."""
+    outside = ~inside
+    return bool(outside.any()) and 1 - differs[outside].mean() >= MIN_SMOOTH_OUTSIDE
+
+
+def _inner_box(pixels: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(top, bottom, left, right) inside a smooth border that surrounds the image, else None."""
+    differs = _wall_differs(pixels)
+    return None if differs is None else _box_inside(differs)
+
+
+def _box_inside(differs: np.ndarray) -> tuple[int, int, int, int] | None:
+    height, width = differs.shape
     rows, cols = np.flatnonzero(differs.mean(axis=1) > 0.5), np.flatnonzero(differs.mean(axis=0) > 0.5)
     if len(rows) < 2 or len(cols) < 2:
         return None
     top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
     margins = (top / height, 1 - bottom / height, left / width, 1 - right / width)
     area = (bottom - top) * (right - left) / (height * width)
-    outside = np.ones((height, width), bool)
-    outside[top:bottom, left:right] = False
-    # What is cut off must be wall or frame, all of it smooth: a painting's own plain background (the yellow
-    # behind van Gogh's Irises) fits a smooth field along the edge but has flowers reaching into it.
-    smooth = 1 - differs[outside].mean() >= MIN_SMOOTH_OUTSIDE if outside.any() else False
-    return (top, bottom, left, right) if min(margins) >= MIN_MARGIN and 0.15 <= area and smooth else None
+    inside = np.zeros((height, width), bool)
+    inside[top:bottom, left:right] = True
+    return (top, bottom, left, right) if min(margins) >= MIN_MARGIN and 0.15 <= area and \
+        _cut_off_is_wall(differs, inside) else None
+
+
+def _quad_mask(corners: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    mask = Image.new("1", (shape[1], shape[0]), 0)
+    ImageDraw.Draw(mask).polygon([tuple(c) for c in corners], fill=1)
+    return np.asarray(mask, bool)
+
+
+def _painting_corners(pixels: np.ndarray) -> np.ndarray | None:
+    """The four corners (top-left, top-right, bottom-right, bottom-left; x, y) of what hangs on a smooth
+    wall, when `_inner_box` finds it there, else None. A photo taken a little off-centre shows the painting
+    rotated and in perspective; a box around it keeps wedges of frame and wall and cuts its corners, so
+    the corners are found (the extremes of x + y and x - y of the largest region unlike the wall near the
+    box: exact for any convex quadrilateral turned by less than 45 degrees) and the painting is unwarped.
+    A corner far from the box's (a reflection or a shadow joined to the region) keeps the box's corner."""
+    from scipy import ndimage  # only for photos with a wall around them
+
+    differs = _wall_differs(pixels)
+    box = None if differs is None else _box_inside(differs)
+    if box is None:
+        return None
+    top, bottom, left, right = box
+    reach = CORNER_REACH * max(bottom - top, right - left)
+    window = np.zeros_like(differs)
+    window[max(0, round(top - reach)):round(bottom + reach), max(0, round(left - reach)):round(right + reach)] = True
+    regions, count = ndimage.label(ndimage.binary_opening(differs, iterations=1) & window)
+    box_corners = np.array([[left, top], [right, top], [right, bottom], [left, bottom]], float)
+    if count == 0:
+        return box_corners
+    largest = regions == 1 + np.argmax(ndimage.sum_labels(np.ones_like(regions), regions, range(1, count + 1)))
+    ys, xs = np.nonzero(largest)
+    xs, ys = xs + 0.5, ys + 0.5
+    corners = np.array([[xs[i], ys[i]] for i in (np.argmin(xs + ys), np.argmax(xs - ys), np.argmax(xs + ys),
+                                                  np.argmax(ys - xs))])
+    far = np.linalg.norm(corners - box_corners, axis=1) > reach
+    corners[far] = box_corners[far]
+    inside = _quad_mask(corners, differs.shape)
+    return corners if _cut_off_is_wall(differs, inside) else box_corners
+
+
+def _thumbnail(image: Image.Image) -> tuple[np.ndarray, float]:
+    scale = DETECT_SIZE / max(image.size)
+    small = image.resize((max(8, round(image.width * scale)), max(8, round(image.height * scale))), Image.BILINEAR)
+    return np.asarray(small, dtype=float), scale
+
+
+def _unwarp(image: Image.Image, corners: np.ndarray) -> Image.Image:
+    """The quadrilateral `corners` of `image` as an upright rectangle of its own mean width and height."""
+    tl, tr, br, bl = corners
+    width = round((np.linalg.norm(tr - tl) + np.linalg.norm(br - bl)) / 2)
+    height = round((np.linalg.norm(bl - tl) + np.linalg.norm(br - tr)) / 2)
+    target = [(0, 0), (width, 0), (width, height), (0, height)]
+    return image.transform((max(8, width), max(8, height)), Image.PERSPECTIVE,
+                           _perspective_coeffs([tuple(c) for c in corners], target), Image.BICUBIC)
 
 
 def find_painting(image: Image.Image) -> Image.Image:
-    """Crop a photographed painting out of its wall and frame (two uniform borders); an
-    image without such a border, like a clean reproduction, is returned unchanged."""
-    scale = DETECT_SIZE / max(image.size)
-    small = np.asarray(image.resize((max(8, round(image.width * scale)), max(8, round(image.height * scale))),
-                                    Image.BILINEAR), dtype=float)
-    top, left, bottom, right = 0, 0, small.shape[0], small.shape[1]
-    for _ in range(2):  # wall, then frame
-        box = _inner_box(small[top:bottom, left:right])
-        if box is None:
-            break
-        top, bottom, left, right = top + box[0], top + box[1], left + box[2], left + box[3]
-    if (top, left, bottom, right) == (0, 0, small.shape[0], small.shape[1]):
+    """Cut a photographed painting out of its wall (unwarped to a rectangle) and frame (cropped: after
+    unwarping it is an upright uniform border); an image without such a border, like a clean
+    reproduction, is returned unchanged."""
+    small, scale = _thumbnail(image)
+    corners = _painting_corners(small)
+    if corners is None:
         return image
-    # A small inset drops what is left of the frame's edge after rotation and keystone.
+    painting = _unwarp(image, corners / scale)
+    small, scale = _thumbnail(painting)
+    box = _inner_box(small)  # the frame
+    top, bottom, left, right = box if box is not None else (0, small.shape[0], 0, small.shape[1])
+    # A small inset drops what is left of the frame's edge.
     inset_y, inset_x = 0.02 * (bottom - top), 0.02 * (right - left)
-    return image.crop((round((left + inset_x) / scale), round((top + inset_y) / scale),
-                       round((right - inset_x) / scale), round((bottom - inset_y) / scale)))
+    return painting.crop((round((left + inset_x) / scale), round((top + inset_y) / scale),
+                          round((right - inset_x) / scale), round((bottom - inset_y) / scale)))
 
 
+FINDER_VERSION = 2  # 2: the painting is unwarped from its four corners (1: a box around it)
+
+
+def _uses_finder(view):
+    """Mark a view that runs `find_painting`: its cached features are keyed by the finder's version."""
+    view.cache_version = f"finder-{FINDER_VERSION}"
+    return view
+
+
+@_uses_finder
 def found_view(image: Image.Image, _position: int) -> Image.Image:
     """What `predict` sees: the painting found in the image."""
     return find_painting(image)
 
 
+@_uses_finder
 def photo_found_view(image: Image.Image, position: int) -> Image.Image:
     """What `predict` sees of a simulated gallery photo."""
     return find_painting(photo_view(image, position))
 
 
-SECOND_PHOTO_SEED_OFFSET = 1_000_003
-
-
+@_uses_finder
 def visitor_photo_found_view(image: Image.Image, position: int) -> Image.Image:
     """What `predict` sees of a simulated visitor's photo (`simulate_visitor_photo`)."""
     return find_painting(simulate_visitor_photo(image, seed=20_000 + position))
-
-
-def second_photo_found_view(image: Image.Image, position: int) -> Image.Image:
-    """Another simulated photo of the same painting (other wall, angle, glare), as `predict` sees it."""
-    return photo_found_view(image, position + SECOND_PHOTO_SEED_OFFSET)
