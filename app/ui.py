@@ -49,8 +49,23 @@ QUEUE_SIZE = 256  # events waiting at most (a bound on memory whatever a script 
 
 # System fonts: the default theme fonts come from Google Fonts, which an offline kiosk cannot reach.
 SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "sans-serif"]
+# Contrast (WCAG 2.1 AA, 4.5:1 for text; axe-core checks it in tests/test_browser.py): Soft's amber 500 text and
+# buttons reach only 1.9-2.1:1 and its grey hints 2.4:1, so labels, upload text and buttons take darker shades
+# (amber 800 on amber 100: 6.4:1; white on amber 700: 5.0:1; stone 600 hints: 7.3:1).
 THEME = gr.themes.Soft(primary_hue="amber", neutral_hue="stone", font=SYSTEM_FONTS,
-                       font_mono=["ui-monospace", "monospace"])
+                       font_mono=["ui-monospace", "monospace"]).set(
+    block_label_text_color="*primary_800", block_title_text_color="*primary_800",
+    block_label_background_fill_dark="*primary_800",
+    button_primary_background_fill="*primary_700", button_primary_background_fill_hover="*primary_800",
+    button_primary_background_fill_dark="*primary_700", button_primary_background_fill_hover_dark="*primary_800",
+    checkbox_label_background_fill_selected="*primary_700", checkbox_label_background_fill_selected_dark="*primary_700",
+    body_text_color_subdued="*neutral_600", input_placeholder_color="*neutral_500",
+    # the question box's edge: a 1 px stone 500 line (4.8:1; WCAG 1.4.11 asks 3:1) where Soft draws none
+    input_border_width="1px", input_border_color="*neutral_500",
+)
+# Gradio's screen-reader status line says "common.complete" after each answer: its English table lacks that
+# word. Our own word, in each of the visitor's languages (Gradio picks by the browser's language).
+GRADIO_WORDS = gr.I18n(**{code: {"common.complete": phrase("status_done", code)} for code in LANGUAGES})
 CSS = """
 #painting, #explanation {min-height: 220px}
 .suggestion button, button.suggestion {white-space: normal}
@@ -65,6 +80,10 @@ CSS = """
 /* no "Share" on pictures: it only works on Hugging Face Spaces, and a kiosk must not offer it */
 button[aria-label="Share"], button[title="Share"] {display: none !important}
 *:focus-visible {outline: 3px solid #b45309 !important; outline-offset: 2px}
+/* the upload / camera switches under the painting: stone 600 and amber 700 (7.6:1, 5.0:1 on white) instead of
+   Gradio's stone 400 and amber 500 (2.5:1, 2.1:1), below the 3:1 WCAG 1.4.11 asks of controls */
+.source-selection .icon {color: var(--neutral-600) !important}
+.source-selection .icon.selected, .source-selection .icon:hover {color: var(--primary-700) !important}
 """
 KIOSK_CSS = CSS + """
 footer {display: none !important}
@@ -115,8 +134,11 @@ def build_demo(resources, kiosk: bool = False, idle_seconds: float = DEFAULT_IDL
                     ask = gr.Button(say("ask"), variant="primary", scale=1, elem_id="ask")
                 # image_mode=None: Gradio passes the upload's path on without decoding it (no RGB copy of a
                 # decompression bomb); data/images.py checks the pixel count before it decodes.
+                # placeholder: Gradio's own "Drop Image Here - or - Click to Upload" follows the browser's
+                # language, not the visitor's; our words follow the visitor's (outputs_of relabels it).
                 painting = gr.Image(sources=["upload", "webcam"], type="filepath", label=say("painting_label"),
-                                    elem_id="painting", height=300, buttons=[], image_mode=None)
+                                    placeholder=say("upload_hint"), elem_id="painting", height=300, buttons=[],
+                                    image_mode=None)
             with gr.Column(scale=2):
                 top_artists = gr.Label(label=say("heading_known"), num_top_classes=3, elem_id="top-artists")
                 movement = gr.Markdown(elem_id="movement")
@@ -227,7 +249,9 @@ def outputs_of(view: View) -> tuple:
     chat = gr.update(value=view.history, label=say("conversation")) if typed_over else gr.skip()
     question = (gr.update(value="", label=say("question_label"), placeholder=say("placeholder")) if typed_over
                 else gr.skip())
-    painting = gr.update(value=None, label=say("painting_label")) if view.clear_painting else gr.skip()
+    painting_labels = dict(label=say("painting_label"), placeholder=say("upload_hint"))
+    painting = (gr.update(value=None, **painting_labels) if view.clear_painting
+                else gr.update(**painting_labels) if typed_over else gr.skip())
     if overlay != gr.skip():
         overlay["label"] = say("why_label")
     gallery = gr.update(value=view.gallery, label=say("similar_label")) if view.gallery is not KEEP else gr.skip()
@@ -246,4 +270,4 @@ def launch(demo: gr.Blocks, kiosk: bool = False, host: str | None = None, port: 
                        # No run history: its page would show one visitor's photos and questions to the next.
                        # No API page either: visitors need none, and a kiosk has no footer at all.
                        run_history=False, footer_links=[] if kiosk else ["gradio", "settings"],
-                       max_file_size=MAX_UPLOAD, head=ALT_TEXT_SCRIPT, **options)
+                       max_file_size=MAX_UPLOAD, head=ALT_TEXT_SCRIPT, i18n=GRADIO_WORDS, **options)

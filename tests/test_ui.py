@@ -282,6 +282,7 @@ def test_a_french_visitor_gets_french_replies_and_labels(resources, upload):
     assert french.history[0]["content"].startswith("Bonjour") and french.language == "fr"
     values = outputs_of(french)
     assert values[2]["label"] == "Votre question" and "Assistant du musée" in values[-3]
+    assert values[3]["placeholder"].startswith("Déposez ici"), "the upload box speaks French, not Gradio's English"
     view = send_image(resources, french.visit, french.history, upload)
     view = send_text(resources, view.visit, view.history, "Quand est-il né ?")
     assert _assistant_text(view) == "Vincent van Gogh est né le 30 mars 1853 à Zundert, Netherlands."
