@@ -63,6 +63,29 @@ def test_known_painting_then_facts_about_him(resources):
     assert state.focus_artist == "Vincent van Gogh" and state.image_key
 
 
+def test_one_forward_per_painting(resources, monkeypatch):
+    """Identification, movement, the collection match and similar paintings all read the classifier's one
+    forward: the painting finder and the backbone run once per painting, no other encoder runs, and "show me
+    similar" ranks by the style index (what `museum similar` ranks by)."""
+    import app.vision as vision
+    import classifier.predict as predict
+
+    assert resources.match_index is not None and resources.style_search is not None, resources.problems
+    forwards, finds = [], []
+    extractor, find = resources.classifier.extractor, vision.find_painting
+    forward = extractor.forward
+    monkeypatch.setattr(extractor, "forward", lambda batch: forwards.append(len(batch)) or forward(batch))
+    counted = lambda image: finds.append(image.size) or find(image)
+    monkeypatch.setattr(vision, "find_painting", counted)
+    monkeypatch.setattr(predict, "find_painting", counted)
+    monkeypatch.setattr(Resources, "encoder", property(lambda _: pytest.fail("a second encoder ran")))
+    state, (who, similar) = play(resources, [Message(image=str(IRISES)), "show me similar paintings"])
+    assert forwards == [1] and len(finds) == 1
+    assert who.data["match"]["title"] == "Irises" and who.data["prediction"]["genres"]
+    assert similar.data["results"] and all(hit["id"] != who.data["match"]["id"] for hit in similar.data["results"])
+    assert state.image_vector.shape == (1, resources.style_search.index.index.d)  # the style index's space
+
+
 def test_style_guess_matches_the_classifier(resources):
     """A photo-like copy not in the catalogue: the engine names whom the classifier names, or no one."""
     state, (reply,) = play(resources, [Message(image=disguised(IRISES))])
