@@ -21,11 +21,11 @@ from retrieval.query import Hit, similar_to_vector
 log = logging.getLogger(__name__)
 
 # The cosine between the classifier's pooled vector of the painting found in a picture and the collection's
-# (`Resources.match_index`) above which the picture IS that painting. Measured by `python -m app.matchbench
-# --best-artworks PATH` on the Met index: 200 queries of paintings not in it (100 Kaggle images, 100 simulated
-# gallery photos of them) reached at most 0.670, apart from one Kaggle reproduction of a Met painting (Cezanne's
-# Madame Cezanne in a Red Dress, 0.762: rightly a match); at 0.75 simulated gallery photos of the 174 collection
-# paintings are named from the record for 120 (69%), clean images for 97%, none as another painting.
+# (`Resources.match_index`) above which the picture IS that painting. `python -m app.matchbench --best-artworks PATH`
+# on the Met index: 200 pictures of paintings not in it (100 Kaggle images, a simulated gallery photo of each)
+# reached at most 0.668, apart from a Kaggle reproduction of a Met painting (Cezanne's Madame Cezanne in a Red
+# Dress: 0.762, and 0.730 as a photo; rightly a match); at 0.75, 118 of 174 simulated gallery photos of the
+# collection's paintings (68%) are named from the right record and none as another painting.
 CATALOGUE_MATCH = 0.75
 # A picture is judged, explained and kept in the session at most this large (longest side): the backbone sees
 # 256 px, the panels show ~500, and a session then holds a few MB whatever a phone uploads (a 12 MP photo
