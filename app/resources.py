@@ -94,12 +94,18 @@ class Resources:
         return self._parts[name]
 
     def warm(self) -> dict[str, str]:
-        """Load every part now (server start); returns {part: reason} for the parts that failed. The index
-        encoder loads only if a painting needs it (`app/vision.py`)."""
+        """Load every part now (server start) and look at one blank picture; returns {part: reason} for the
+        parts that failed. The index encoder loads only if a painting needs it (`app/vision.py`)."""
         for name in PARTS:
             getattr(self, name)
         if self.match_index is None:  # paintings will need the second forward: load its encoder now
             getattr(self, "encoder")
+        if self.painting_batcher is not None:  # the first visitor must not pay the backbone's first-call setup
+            from PIL import Image
+
+            from app.vision import look
+
+            look(self, Image.new("RGB", (256, 256), (128, 128, 128)))
         return dict(self.problems)
 
     # --- the parts ---------------------------------------------------------------------

@@ -13,6 +13,7 @@ import os
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402  (after the environment above)
+import matplotlib  # noqa: E402
 
 from app.guard import BUSY_PAINTING, BUSY_QUESTION, OneAtATime, refusal, too_long  # noqa: E402
 from app.heap import bound_heap  # noqa: E402
@@ -250,6 +251,10 @@ def launch(demo: gr.Blocks, kiosk: bool = False, host: str | None = None, port: 
     """Start the server (blocking unless prevent_thread_lock=True). host/port None = Gradio's defaults,
     which honour GRADIO_SERVER_NAME / GRADIO_SERVER_PORT (as a Hugging Face Space sets them)."""
     bound_heap()  # weeks of photos of every size must not creep the server's memory up (app/heap.py)
+    # Gradio asks matplotlib for its backend around every event; left on "auto", the first asking imports pyplot
+    # (0.23 s of CPU on this machine, seen in a py-spy profile of `museum bench load`), paid by the first visitor.
+    # The app draws no figures.
+    matplotlib.use("agg")
     return demo.launch(server_name=host, server_port=port, theme=THEME, css=KIOSK_CSS if kiosk else CSS,
                        show_error=False,  # tracebacks stay in the log, never on a visitor's screen
                        # No run history: its page would show one visitor's photos and questions to the next.

@@ -86,6 +86,17 @@ def test_one_forward_per_painting(resources, monkeypatch):
     assert state.image_vector.shape == (1, resources.style_search.index.index.d)  # the style index's space
 
 
+def test_a_large_upload_is_judged_and_kept_at_1024_px(resources):
+    """A phone's 12 MP photo is shrunk once: the finder, the forward, "why?" and the session all use that copy,
+    so a session holds a few MB whatever is uploaded."""
+    photo = Image.open(IRISES).convert("RGB").resize((4000, 3000))
+    state, (reply,) = play(resources, [Message(image=photo)])
+    assert max(state.image.size) == paintings.KEPT_SIDE and max(state.painting.size) <= paintings.KEPT_SIDE
+    assert reply.data["match"]["title"] == "Irises"
+    small = Image.new("RGB", (600, 400))
+    assert paintings.kept(small) is small
+
+
 def test_style_guess_matches_the_classifier(resources):
     """A photo-like copy not in the catalogue: the engine names whom the classifier names, or no one."""
     state, (reply,) = play(resources, [Message(image=disguised(IRISES))])
