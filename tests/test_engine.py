@@ -82,6 +82,7 @@ def test_one_forward_per_painting(resources, monkeypatch):
     state, (who, similar) = play(resources, [Message(image=str(IRISES)), "show me similar paintings"])
     assert forwards == [1] and len(finds) == 1
     assert who.data["match"]["title"] == "Irises" and who.data["prediction"]["genres"]
+    assert who.data["match"]["threshold"] == paintings.CATALOGUE_MATCH  # measured on these vectors (app/matchbench.py)
     assert similar.data["results"] and all(hit["id"] != who.data["match"]["id"] for hit in similar.data["results"])
     assert state.image_vector.shape == (1, resources.style_search.index.index.d)  # the style index's space
 
