@@ -18,8 +18,8 @@ _FILLER = {"do", "you", "have", "any", "can", "could", "would", "i", "see", "ple
 
 def similar(resources: Resources, state: SessionState, artist: ArtistEntry | None) -> Reply:
     if artist is None and state.image_vector is not None:
-        hits = [paintings.hit_json(h) for h in paintings.neighbours(resources, state.image_vector, GALLERY_SIZE + 1)]
-        hits = [h for h in hits if h["score"] < 0.999][:GALLERY_SIZE]  # not the painting itself
+        hits = paintings.look_alikes(resources, state.image_vector, state.match, GALLERY_SIZE)
+        hits = [h for h in hits if h["score"] < 0.999]  # not the painting itself, when the match missed it
         if hits:
             return _gallery(state, "Paintings in the collection that look most like this one:", hits)
         missing = why_missing(resources, "index", "encoder")

@@ -93,15 +93,17 @@ def _new_image(resources: Resources, state: SessionState, source) -> tuple[Sessi
     except (ImageError, OSError) as error:
         reason = paintings.friendly(error) if isinstance(error, ImageError) else "the file cannot be read"
         return state, say_in(state, "bad_image", ["Help"], {"reason": reason}, intent="bad_image", error=reason)
-    vector, prediction = vision.look(resources, seen.image)  # one forward, batched with other visitors'
-    painting = paintings.painting_in(seen.image)  # the view the classifier judged: "why?" explains it
-    hits = [paintings.hit_json(h) for h in paintings.neighbours(resources, vector, GALLERY_SIZE + 1)]
-    match = hits[0] if hits and hits[0]["score"] >= paintings.CATALOGUE_MATCH else None
+    image = paintings.kept(seen.image)
+    seen_by = vision.look(resources, image)  # one forward, batched with other visitors'
+    match = paintings.catalogue_match(resources, seen_by.match_vector)
+    hits = paintings.look_alikes(resources, seen_by.similar_vector, match, GALLERY_SIZE)
+    prediction = seen_by.prediction
     focus = _artist_from(resources, match, prediction)
+    # The painting found in the picture is the view the classifier judged: "why?" explains it.
     state = SessionState(focus_artist=focus.name if focus else None, image_artist=focus.name if focus else None,
-                         image_key=seen.key, image=seen.image, painting=painting,
-                         image_vector=vector, prediction=prediction, match=match, neighbours=tuple(hits),
-                         turns=state.turns, last_intent="identify", language=state.language)
+                         image_key=seen.key, image=image, painting=seen_by.painting,
+                         image_vector=seen_by.similar_vector, prediction=prediction, match=match,
+                         neighbours=tuple(hits), turns=state.turns, last_intent="identify", language=state.language)
     return state, _identify(resources, state)
 
 
@@ -137,7 +139,7 @@ def _identify(resources: Resources, state: SessionState) -> Reply:
     entry = _entry(resources, state.focus_artist)
     if entry is not None:
         lines.append(answers.headline(entry, language) + ".")
-    gallery = [h for h in state.neighbours if not state.match or h["row"] != state.match["row"]][:GALLERY_SIZE]
+    gallery = list(state.neighbours)
     if gallery:
         lines.append(phrase("look_alike", language))
     return Reply("\n\n".join(lines), artist=state.focus_artist, images=[h["image_path"] for h in gallery],

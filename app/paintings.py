@@ -15,17 +15,25 @@ from PIL import Image
 from app.i18n import DEFAULT_LANGUAGE, phrase
 from app.resources import Resources
 from classifier.explain.text import percent
-from classifier.photo import find_painting
 from data.images import MAX_PIXELS, ImageError, load_image
 from retrieval.query import Hit, similar_to_vector
 
 log = logging.getLogger(__name__)
 
-# Measured with EfficientNet-Lite0 on the Met index: 300 queries of paintings NOT in it (Kaggle images and
-# simulated gallery photos of them, painting found) reached at most cosine 0.789; simulated gallery photos of
-# collection paintings reach >= 0.8 for 60% of them once the painting is cropped out of the photo. So 0.8 says
-# "this is the collection's painting" for most photos and has not yet said it for another painting.
-CATALOGUE_MATCH = 0.8
+# The cosine between the classifier's pooled vector of the painting found in a picture and the collection's
+# (`Resources.match_index`) above which the picture IS that painting. `python -m app.matchbench --best-artworks PATH`
+# on the Met index: 200 pictures of paintings not in it (100 Kaggle images, a simulated gallery photo of each)
+# reached at most 0.668, apart from a Kaggle reproduction of a Met painting (Cezanne's Madame Cezanne in a Red
+# Dress: 0.762, and 0.730 as a photo; rightly a match); at 0.75, 118 of 174 simulated gallery photos of the
+# collection's paintings (68%) are named from the right record and none as another painting.
+CATALOGUE_MATCH = 0.75
+# The same, for the index encoder's own vectors (a collection without the whole-image index, or a CLIP encoder):
+# on the Met index with Lite0's 224-px centre crops, 300 pictures of paintings not in it reached at most 0.789.
+ENCODER_MATCH = 0.8
+# A picture is judged, explained and kept in the session at most this large (longest side): the backbone sees
+# 256 px, the panels show ~500, and a session then holds a few MB whatever a phone uploads (a 12 MP photo
+# decoded is 36 MB).
+KEPT_SIDE = 1024
 # Below this many pixels on a side there is no brushwork or composition left to judge (a 1x1 image was
 # "read" as Baroque at 72%); the backbone itself sees 256 x 256.
 MIN_SIDE = 32
@@ -53,6 +61,15 @@ def open_image(source) -> SeenImage:
     return SeenImage(image, hashlib.sha256(raw).hexdigest())
 
 
+def kept(image: Image.Image) -> Image.Image:
+    """`image` at most KEPT_SIDE on its longest side (the image itself when it is no larger)."""
+    if max(image.size) <= KEPT_SIDE:
+        return image
+    smaller = image.copy()
+    smaller.thumbnail((KEPT_SIDE, KEPT_SIDE), Image.Resampling.BICUBIC)
+    return smaller
+
+
 def _judgeable(image: Image.Image) -> Image.Image:
     if min(image.size) < MIN_SIDE:
         raise ImageError(f"the picture is too small to judge ({image.width}x{image.height} pixels; "
@@ -65,17 +82,36 @@ def friendly(error: ImageError) -> str:
     return str(error).split(": ", 1)[-1]
 
 
-def painting_in(image: Image.Image) -> Image.Image:
-    """The painting found in a visitor's picture (wall and frame cropped off): exactly the view the
-    classifier judges (it runs the same deterministic `find_painting`), so "why?" explains that view."""
-    return find_painting(image)
+def catalogue_match(resources: Resources, vector: np.ndarray | None) -> dict | None:
+    """The collection painting the picture is (`vision.Look.match_vector`), or None; the match says the
+    threshold it passed."""
+    loaded = resources.match_index or resources.index
+    hits = _nearest(loaded, vector, 1)
+    threshold = match_threshold(loaded)
+    return {**hits[0], "threshold": threshold} if hits and hits[0]["score"] >= threshold else None
 
 
-def neighbours(resources: Resources, vector: np.ndarray | None, k: int) -> list[Hit]:
-    loaded = resources.index
+def match_threshold(loaded) -> float:
+    """The threshold measured for the vectors of index `loaded`."""
+    from retrieval.encoders import WHOLE_ENCODERS
+
+    whole = loaded is not None and loaded.manifest["encoder"]["name"] in WHOLE_ENCODERS
+    return CATALOGUE_MATCH if whole else ENCODER_MATCH
+
+
+def look_alikes(resources: Resources, vector: np.ndarray | None, match: dict | None, k: int) -> list[dict]:
+    """The k collection paintings nearest to the picture (`vision.Look.similar_vector`): by style when the
+    style index is loaded; the painting it is (`match`) left out."""
+    search = resources.style_search
+    loaded = search.index if search is not None else resources.match_index or resources.index
+    hits = _nearest(loaded, vector, k + 1)
+    return [hit for hit in hits if not match or hit["id"] != match["id"]][:k]
+
+
+def _nearest(loaded, vector: np.ndarray | None, k: int) -> list[dict]:
     if vector is None or loaded is None:
         return []
-    return similar_to_vector(loaded, vector, k)
+    return [hit_json(hit) for hit in similar_to_vector(loaded, vector, k)]
 
 
 @dataclass(frozen=True)
@@ -88,7 +124,7 @@ class Why:
 
 def explain(resources: Resources, painting: Image.Image, prediction: dict, method: str = "heatmap",
             progress=None) -> Why | None:
-    """Why the classifier gave `prediction` for `painting` (the `painting_in` view it judged, not the
+    """Why the classifier gave `prediction` for `painting` (`vision.Look.painting`, the view it judged, not the
     uncropped photo: another view gives other probabilities and an explanation of another answer).
     None when the explainer is unavailable or fails.
 
@@ -103,7 +139,8 @@ def explain(resources: Resources, painting: Image.Image, prediction: dict, metho
     top = prediction.get("top") or []
     label = top[0]["artist"] if top else None  # the head whose answer was shown, known or not
     try:
-        result = explain_for_chat(explainer, painting, label=label, method=method, progress=progress)
+        with resources.explain_slots:
+            result = explain_for_chat(explainer, painting, label=label, method=method, progress=progress)
     except Exception as error:  # an explanation is a bonus: its failure must not end the conversation
         log.warning("explanation failed: %s", error)
         return None
@@ -149,15 +186,15 @@ def why_sentence(prediction: dict | None, match: dict | None, hits: list[dict]) 
     parts = []
     if match:
         parts.append(f"The picture matches *{match['title']}* by {match['artist'] or 'an unidentified artist'} "
-                     f"in the collection (similarity {match['score']:.2f}; other paintings stay below 0.8), so I read "
-                     "the answer from the museum's record.")
+                     f"in the collection (similarity {match['score']:.2f}; other paintings stay below "
+                     f"{match.get('threshold', CATALOGUE_MATCH)}), so I read the answer from the museum's record.")
     if prediction:
         top = ", ".join(f"{t['artist']} {percent(t['probability'])}" for t in prediction.get("top", [])[:3])
         verdict = ("that is confident enough to name" if prediction.get("known")
                    else "that is too far from every painter I know to name anyone")
         parts.append(f"My style classifier compares brushwork, colour and texture with the painters it learnt: "
                      f"{top}; {verdict}.")
-    close = [h for h in hits if not match or h.get("row") != match.get("row")][:3]
+    close = [h for h in hits if not match or h.get("id") != match.get("id")][:3]
     if close:
         parts.append("The paintings in the collection that look most alike: "
                      + "; ".join(caption(h) for h in close) + ".")

@@ -22,8 +22,10 @@ from data.records import Artwork, with_extra
 
 log = logging.getLogger(__name__)
 
-PARTS = ("kb", "encoder", "index", "classifier", "painting_batcher", "explainer", "text_model", "intent_bank",
-         "catalogue")
+PARTS = ("kb", "index", "classifier", "match_index", "style_search", "painting_batcher", "explainer", "text_model",
+         "intent_bank", "catalogue")
+# Loaded on first use only: the index encoder runs only where the classifier's forward has no index of its own.
+LAZY_PARTS = ("encoder",)
 
 
 @dataclass(frozen=True)
@@ -47,14 +49,31 @@ class Catalogue:
         return [i for i, entry in enumerate(self.artists) if entry is not None and entry.name == name]
 
 
+@dataclass(frozen=True)
+class StyleSearch:
+    """A style index and the projection its vectors were made with: the classifier's style features map
+    straight into it (no forward of its own)."""
+
+    index: object  # retrieval.store.LoadedIndex
+    projection: object  # retrieval.style_encoder.StyleProjection
+
+    def vectors(self, styles: np.ndarray) -> np.ndarray:
+        from retrieval.encoders import normalize
+
+        return normalize(self.projection(styles))
+
+
 class Resources:
     def __init__(self, settings: Settings, knowledge_path=KNOWLEDGE_FILE):
         self.settings = settings
         self.knowledge_path = knowledge_path
         self.problems: dict[str, str] = {}
         self._parts: dict[str, object] = {}
-        self._locks = {name: threading.Lock() for name in PARTS}
+        self._locks = {name: threading.Lock() for name in PARTS + LAZY_PARTS}
         self._text_lock = threading.Lock()
+        # Explanations take the backbone's time (a forward and a backward each); text turns need next to none.
+        # They share the chat lane, so the costly part waits here for a slot instead of holding the lane.
+        self.explain_slots = threading.BoundedSemaphore(settings.explain_slots)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **kwargs) -> "Resources":
@@ -75,9 +94,18 @@ class Resources:
         return self._parts[name]
 
     def warm(self) -> dict[str, str]:
-        """Load every part now (server start); returns {part: reason} for the parts that failed."""
+        """Load every part now (server start) and look at one blank picture; returns {part: reason} for the
+        parts that failed. The index encoder loads only if a painting needs it (`app/vision.py`)."""
         for name in PARTS:
             getattr(self, name)
+        if self.match_index is None:  # paintings will need the second forward: load its encoder now
+            getattr(self, "encoder")
+        if self.painting_batcher is not None:  # the first visitor must not pay the backbone's first-call setup
+            from PIL import Image
+
+            from app.vision import look
+
+            look(self, Image.new("RGB", (256, 256), (128, 128, 128)))
         return dict(self.problems)
 
     # --- the parts ---------------------------------------------------------------------
@@ -119,31 +147,92 @@ class Resources:
             self.settings.encoder, self.settings.resolved_heads_dir(), self.settings.batch_size, self.settings.workers))
 
     @property
+    def match_index(self):
+        """The collection's index of the very vectors the classifier's forward gives (its pooled embedding), so
+        that the collection match needs no second forward: index/<corpus>-<encoder>-whole for trained heads
+        (`museum index build --encoder efficientnet-lite0-whole`), the encoder's own index for the CLIP
+        zero-shot fallback (its answer carries the encoder's vector). None without one (see problems)."""
+        def build():
+            from retrieval.encoders import whole_image_encoder
+            from retrieval.store import load_store
+
+            classifier = self.classifier
+            if classifier is None:
+                raise RuntimeError(f"no classifier: {self.problems.get('classifier')}")
+            if not hasattr(classifier, "predict_paintings"):  # zero-shot: the encoder's vectors
+                if self.index is None:
+                    raise RuntimeError(f"no index: {self.problems.get('index')}")
+                return self.index
+            name = whole_image_encoder(self.settings.encoder)
+            loaded = load_store(self.settings.with_overrides(encoder=name).resolved_index_dir(), name)
+            seen_at = f"whole image at {classifier.bundle.feature_config.image_size} px"
+            if seen_at not in loaded.manifest["encoder"]["version"]:
+                raise RuntimeError(f"the index at {loaded.directory} was not built from the classifier's view "
+                                   f"({seen_at}): rebuild it with `museum index build --encoder {name}`")
+            return loaded
+
+        return self._part("match_index", build)
+
+    @property
+    def style_search(self) -> StyleSearch | None:
+        """The corpus's style index (settings.similar_encoder) and its projection, when the classifier's style
+        features are the ones the projection was fitted on: "similar paintings" then reads the classifier's
+        forward. None otherwise (see problems)."""
+        def build() -> StyleSearch:
+            from retrieval.store import load_store
+            from retrieval.style_encoder import load_projection
+
+            classifier = self.classifier
+            config = getattr(getattr(classifier, "bundle", None), "feature_config", None)
+            if config is None:
+                raise RuntimeError("the classifier gives no style features")
+            name = self.settings.similar_encoder
+            projection, fitted_on, _ = load_projection(name)
+            if fitted_on != config:
+                raise RuntimeError(f"the {name} projection was fitted on other style features than the classifier's")
+            index = load_store(self.settings.with_overrides(encoder=name).resolved_index_dir(), name)
+            if projection.digest not in index.manifest["encoder"]["version"]:
+                raise RuntimeError(f"the {name} index at {index.directory} was built with another projection: "
+                                   f"rebuild it with `museum index build --encoder {name}`")
+            return StyleSearch(index, projection)
+
+        return self._part("style_search", build)
+
+    @property
     def painting_batcher(self):
         """app/vision.py's look behind a micro-batcher: paintings shown by several visitors at the same moment
         share one classifier forward and one encoder forward. One worker thread runs all of them, so the
         style extractor's hooks never see two forwards at once."""
         def build():
-            from functools import partial
-
+            from app.heap import trim
             from app.microbatch import MicroBatcher
             from app.vision import look_batch
 
-            return MicroBatcher(partial(look_batch, self), window=self.settings.batch_window,
-                                max_batch=self.settings.batch_size, name="paintings")
+            def run(images):
+                try:
+                    return look_batch(self, images)
+                finally:
+                    trim()  # a batch's images and activations are freed now: hand their pages back
+
+            return MicroBatcher(run, window=self.settings.batch_window, max_batch=self.settings.batch_size,
+                                name="paintings")
 
         return self._part("painting_batcher", build)
 
     @property
     def explainer(self):
-        """classifier.explain's resident state (heatmaps, example paintings), built on the classifier."""
+        """classifier.explain's resident state (heatmaps, example paintings), built on the classifier. With the
+        index of the classifier's own vectors, the example paintings come from the heatmap's forward (no
+        encoder forward on "why?")."""
         def build():
             from classifier.explain import ExplainModel, ExplainResources
 
             if self.classifier is None:
                 raise RuntimeError(f"no classifier to explain: {self.problems.get('classifier')}")
-            return ExplainResources(model=ExplainModel.from_classifier(self.classifier), encoder=self.encoder,
-                                    index=self.index)
+            model = ExplainModel.from_classifier(self.classifier)
+            if self.match_index is not None:
+                return ExplainResources(model=model, encoder=None, index=self.match_index)
+            return ExplainResources(model=model, encoder=self.encoder, index=self.index)
 
         return self._part("explainer", build)
 

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     workers: int = 2  # image decode threads; never more than `threads`
     threads: int = Field(default_factory=default_threads, ge=1)  # the process's thread budget (app/runtime.py)
     batch_window: float = 0.02  # seconds a painting waits for others shown at the same moment (one forward)
+    explain_slots: int = Field(default=1, ge=1)  # "why?" heatmaps computed at once (each uses every thread)
     approx_threshold: int = 100_000
     # Large corpora (`museum bench scale` measured these; README "When you outgrow one machine").
     ivfpq_threshold: int = 1_000_000  # vectors above which the index is IVF-PQ (compressed)

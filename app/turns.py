@@ -44,6 +44,7 @@ class SessionState:
     # The painting found in the image (wall and frame cropped off): the view the classifier judged,
     # kept so that "why?" explains the very prediction shown.
     painting: Image.Image | None = field(default=None, repr=False, compare=False)
+    # The picture's vector for similar paintings (`vision.Look.similar_vector`: the style index's, when loaded).
     image_vector: np.ndarray | None = field(default=None, repr=False, compare=False)
     prediction: dict | None = field(default=None, compare=False)  # the classifier's answer for the image
     match: dict | None = field(default=None, compare=False)  # the catalogue record the image is, if any

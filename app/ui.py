@@ -13,8 +13,10 @@ import os
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402  (after the environment above)
+import matplotlib  # noqa: E402
 
 from app.guard import BUSY_PAINTING, BUSY_QUESTION, OneAtATime, refusal, too_long  # noqa: E402
+from app.heap import bound_heap  # noqa: E402
 from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, phrase  # noqa: E402
 from app.ui_handlers import (  # noqa: E402
     KEEP,
@@ -37,15 +39,22 @@ MAX_TYPED = 10_000  # the browser stops here; the engine reads less still and te
 # - "vision" lane (new painting: find the painting, one backbone forward, nearest neighbours, thumbnails):
 #   many at once, because their forwards meet in app/vision.py's micro-batcher and run as ONE batched
 #   forward (far cheaper per painting than one forward each); the rest of the turn is light.
-# - "chat" lane (typed questions and follow-up buttons: text turns are ~50 ms; "Why?" explanations
-#   can take seconds): two at a time, so one visitor's explanation never queues another's quick
-#   answer, and a queue of uploads never delays anyone's text answer.
+# - "chat" lane (typed questions and follow-up buttons): text turns need a few ms of CPU, "Why?" explanations
+#   a forward and a backward. Eight at a time, so quick answers never queue behind explanations: the
+#   explanations themselves wait for `Resources.explain_slots` (MUSEUM_EXPLAIN_SLOTS, one) inside the turn.
+#   A queue of uploads never delays anyone's text answer.
 # - the kiosk idle timer runs outside the queue: it only compares two times.
 # Resources are built once per process and shared by all lanes; each browser session has its own
 # gr.State, so conversations never mix.
 VISION_LANE, CHAT_LANE = "vision", "chat"
-VISION_LIMIT, CHAT_LIMIT = 32, 2
+VISION_LIMIT, CHAT_LIMIT = 32, 8
+# Gradio runs handlers in a pool of this many threads: both lanes full, and room for the kiosk's timers.
+MAX_THREADS = VISION_LIMIT + CHAT_LIMIT + 8
 QUEUE_SIZE = 256  # events waiting at most (a bound on memory whatever a script sends); more are refused
+# Sessions whose state the server keeps (Gradio's default is 10,000): each holds at most two pictures of 1024 px
+# (app/paintings.py KEPT_SIDE, 3 MB each) and its conversation, so this bounds what visitors can make the server
+# hold. Far more than a 2-core machine serves at once; the least recently used session is dropped first.
+MAX_SESSIONS = 64
 
 # System fonts: the default theme fonts come from Google Fonts, which an offline kiosk cannot reach.
 SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "sans-serif"]
@@ -265,9 +274,15 @@ def launch(demo: gr.Blocks, kiosk: bool = False, host: str | None = None, port: 
            **options):
     """Start the server (blocking unless prevent_thread_lock=True). host/port None = Gradio's defaults,
     which honour GRADIO_SERVER_NAME / GRADIO_SERVER_PORT (as a Hugging Face Space sets them)."""
+    bound_heap()  # weeks of photos of every size must not creep the server's memory up (app/heap.py)
+    # Gradio asks matplotlib for its backend around every event; left on "auto", the first asking imports pyplot
+    # (0.23 s of CPU on this machine, seen in a py-spy profile of `museum bench load`), paid by the first visitor.
+    # The app draws no figures.
+    matplotlib.use("agg")
     return demo.launch(server_name=host, server_port=port, theme=THEME, css=KIOSK_CSS if kiosk else CSS,
                        show_error=False,  # tracebacks stay in the log, never on a visitor's screen
                        # No run history: its page would show one visitor's photos and questions to the next.
                        # No API page either: visitors need none, and a kiosk has no footer at all.
                        run_history=False, footer_links=[] if kiosk else ["gradio", "settings"],
-                       max_file_size=MAX_UPLOAD, head=ALT_TEXT_SCRIPT, i18n=GRADIO_WORDS, **options)
+                       max_file_size=MAX_UPLOAD, head=ALT_TEXT_SCRIPT, i18n=GRADIO_WORDS, max_threads=MAX_THREADS,
+                       state_session_capacity=MAX_SESSIONS, **options)

@@ -1,20 +1,25 @@
-"""One look at each new painting, batched with the paintings other visitors show at the same moment.
+"""One look at each new painting: ONE backbone forward, batched with the paintings other visitors show.
 
-A painting needs the classifier's forward (artist, known/unknown, movement) and the index encoder's
-(collection match and similar paintings: the image as given and the painting found in it, whichever
-matches the collection better, as app/paintings.py's `embed`). `look_batch` runs both for all paintings
-of a batch in two batched forwards; `Resources.painting_batcher` feeds it the paintings that arrive
-within a short window, so twenty visitors cost two forwards of twenty images, not forty of one.
+A painting needs: the painting found in the photo (wall and frame cropped off, once), the classifier's
+answer (artist, known/unknown, movement), the collection match (is it one of the collection's paintings?)
+and the similar paintings. All of them read the classifier's one forward (retrieval/style_features.py:
+style features and a pooled vector of the found painting, whole, at 256 px):
 
-Why not one forward for both: the classifier's pooled vector (256 px, whole image) is not the vector the
-index was built with (224 px, centre crop). Querying the Met index with it found the collection painting
-(score >= 0.8) for 83% of clean reproductions and 31% of simulated gallery photos, against 100% and 62%
-with the encoder's own vector (29 Met paintings, /tmp experiment described in docs/ui.md "Load").
+- the match: the pooled vector, against the collection's index of the same vectors (`Resources.match_index`,
+  index/<corpus>-<encoder>-whole; `CATALOGUE_MATCH` in app/paintings.py was measured on it);
+- similar paintings: the style features through the style projection, against the corpus's style index
+  (`Resources.style_search`, index/<corpus>-style-lite0, what `museum similar` ranks by).
+
+Without those indexes (a museum's own collection before it has them, or a CLIP encoder, whose zero-shot
+answer already carries the index encoder's vector) the index encoder runs a second forward on the found
+painting. `look_batch` does all this for a batch of paintings; `Resources.painting_batcher` feeds it the
+paintings that arrive within a short window, so twenty visitors cost one forward of twenty images.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
@@ -24,11 +29,19 @@ from classifier.photo import find_painting
 
 log = logging.getLogger(__name__)
 
-Look = tuple[np.ndarray | None, dict | None]  # (index query [1, D] or None, the classifier's answer or None)
+
+@dataclass(frozen=True)
+class Look:
+    """What one forward says about a painting."""
+
+    painting: Image.Image  # the painting found in the picture: the view judged (and explained on "why?")
+    prediction: dict | None  # the classifier's answer, or None without a classifier
+    match_vector: np.ndarray | None  # [1, D] for `Resources.match_index` (or the encoder's index)
+    similar_vector: np.ndarray | None  # [1, d] for `Resources.style_search` (or the same as match_vector)
 
 
 def look(resources: Resources, image: Image.Image) -> Look:
-    """The painting's index query vector and the classifier's answer, from a batched forward."""
+    """The painting's Look, from a forward batched with other visitors' paintings."""
     batcher = resources.painting_batcher
     if batcher is None:
         return look_batch(resources, [image])[0]
@@ -36,51 +49,49 @@ def look(resources: Resources, image: Image.Image) -> Look:
 
 
 def look_batch(resources: Resources, images: list[Image.Image]) -> list[Look]:
-    """`look` for many images at once: one classifier forward and one encoder forward for all of them."""
-    return list(zip(_vectors(resources, images), _predictions(resources, images)))
+    """`look` for many images at once: the painting finder once per image, one forward for all of them."""
+    paintings = [find_painting(image) for image in images]
+    predictions, embeddings, styles = _forward(resources, paintings)
+    matches = embeddings if resources.match_index is not None else _encoded(resources, paintings)
+    search = resources.style_search
+    similars = search.vectors(styles) if search is not None and styles is not None else matches
+    return [Look(painting, prediction, _row(matches, number), _row(similars, number))
+            for number, (painting, prediction) in enumerate(zip(paintings, predictions))]
 
 
-def _predictions(resources: Resources, images: list[Image.Image]) -> list[dict | None]:
+def _row(vectors: np.ndarray | None, number: int) -> np.ndarray | None:
+    return None if vectors is None else vectors[number][None]
+
+
+def _forward(resources: Resources, paintings: list[Image.Image]) -> tuple[list[dict | None], np.ndarray | None,
+                                                                          np.ndarray | None]:
+    """(answers, pooled embeddings [N, D], style features [N, F]) of the classifier's forward; style features
+    only from the trained heads (the CLIP zero-shot fallback has none); None for what there is not."""
     classifier = resources.classifier
     if classifier is None:
-        return [None] * len(images)
+        return [None] * len(paintings), None, None
     try:
-        predictions = classifier.predict_images(images)
+        if hasattr(classifier, "predict_paintings"):
+            predictions, styles = classifier.predict_paintings(paintings)
+        else:
+            predictions, styles = classifier.predict_images(paintings), None
     except (RuntimeError, ValueError) as error:  # e.g. an image too small for the backbone: answer without it
-        if len(images) > 1:
-            return [answer for image in images for answer in _predictions(resources, [image])]
-        log.warning("classifier failed on a %dx%d image: %s", images[0].width, images[0].height, error)
-        return [None]
-    answers = []
-    for prediction in predictions:
-        answer = prediction.to_json("")
-        answer.pop("image", None)
-        answers.append(answer)
-    return answers
+        if len(paintings) > 1:
+            raise  # the micro-batcher then answers the batch's paintings one by one: only this one goes without
+        log.warning("classifier failed on a %dx%d image: %s", paintings[0].width, paintings[0].height, error)
+        return [None], None, None
+    embeddings = np.stack([prediction.embedding for prediction in predictions]).astype(np.float32)
+    return [_answer(prediction) for prediction in predictions], embeddings, styles
 
 
-def _vectors(resources: Resources, images: list[Image.Image]) -> list[np.ndarray | None]:
-    """Per image: the encoder vector of the image or of the painting found in it, whichever has the closer
-    collection neighbour (a visitor's photo of a collection painting is found 98% of the time this way
-    against 38% uncropped; the uncropped view keeps the few clean images the finder over-crops)."""
-    encoder, index = resources.encoder, resources.index
-    if encoder is None:
-        return [None] * len(images)
-    founds = [find_painting(image) for image in images]
-    views, owner = [], []
-    for number, (image, found) in enumerate(zip(images, founds)):
-        candidates = [found] if found is image or index is None else [image, found]
-        views += candidates
-        owner += [number] * len(candidates)
-    vectors = encoder.encode_images(views)
-    if index is None:
-        return [vectors[i][None] for i in range(len(images))]
-    from retrieval.vector_index import search  # FAISS only once a painting is shown, not for a text question
+def _answer(prediction) -> dict:
+    answer = prediction.to_json("")
+    answer.pop("image", None)
+    return answer
 
-    scores, _ = search(index.index, vectors, 1)
-    closest = scores[:, 0] if scores.shape[1] else np.zeros(len(views), np.float32)  # an empty index
-    best: dict[int, int] = {}
-    for row, number in enumerate(owner):
-        if number not in best or closest[row] > closest[best[number]]:
-            best[number] = row
-    return [vectors[best[number]][None] for number in range(len(images))]
+
+def _encoded(resources: Resources, paintings: list[Image.Image]) -> np.ndarray | None:
+    """The index encoder's vectors of the paintings: the second forward, only when no index of the
+    classifier's own vectors is at hand."""
+    encoder = resources.encoder
+    return None if encoder is None else encoder.encode_images(paintings)

@@ -46,7 +46,13 @@ class Classifier:
     def predict_images(self, images: list[Image.Image]) -> list[Prediction]:
         if not images:
             return []
-        return self._answer(*self.extractor.features_of([find_painting(image) for image in images]))
+        return self.predict_paintings([find_painting(image) for image in images])[0]
+
+    def predict_paintings(self, paintings: list[Image.Image]) -> tuple[list[Prediction], np.ndarray]:
+        """Predictions and style features [N, F] of paintings already found in their photos (`find_painting`):
+        the one forward the app reads for everything it says about a painting."""
+        styles, pooled = self.extractor.features_of(paintings)
+        return self._answer(styles, pooled), styles
 
     def predict_paths(self, paths: list[Path], on_batch=None) -> list[PathResult]:
         result = extract(self.extractor, list(paths), found_view, batch_size=self.batch_size, workers=self.workers,

@@ -40,6 +40,8 @@ LITE_MEAN, LITE_STD = (0.498, 0.498, 0.498), (0.502, 0.502, 0.502)
 OPEN_CLIP_PREFIX = "open_clip:"
 # Style embeddings (retrieval/style_encoder.py): name -> the Lite backbone whose style features they project.
 STYLE_ENCODERS = {"style-lite0": "efficientnet-lite0"}
+# The pooled vector of the classifier's own forward (retrieval/style_encoder.py): name -> its Lite backbone.
+WHOLE_ENCODERS = {f"{name}-whole": name for name in LITE_RESOLUTION}
 
 Preprocess = Callable[[Image.Image], torch.Tensor]
 
@@ -170,7 +172,8 @@ def _load_open_clip(name: str) -> tuple[torch.nn.Module, Preprocess, str, Callab
 # --- the one loader -------------------------------------------------------------------
 
 def available_encoders() -> list[str]:
-    return [*LITE_RESOLUTION, *STYLE_ENCODERS, "open_clip:MODEL:PRETRAINED", "open_clip:/path/to/checkpoint-dir"]
+    return [*LITE_RESOLUTION, *STYLE_ENCODERS, *WHOLE_ENCODERS, "open_clip:MODEL:PRETRAINED",
+            "open_clip:/path/to/checkpoint-dir"]
 
 
 def load_model(name: str = DEFAULT_ENCODER) -> tuple[torch.nn.Module, Preprocess]:
@@ -188,9 +191,24 @@ def _style(name: str):
     return (*load_style_model(name), None)
 
 
+def _whole(name: str):
+    from retrieval.style_encoder import load_whole_model
+
+    return (*load_whole_model(name), None)
+
+
 # Encoder name -> loader returning (model, preprocess, version, tokenizer); open_clip names are matched by prefix.
 ENCODER_LOADERS: dict[str, Callable] = {**{name: _lite for name in LITE_RESOLUTION},
-                                        **{name: _style for name in STYLE_ENCODERS}}
+                                        **{name: _style for name in STYLE_ENCODERS},
+                                        **{name: _whole for name in WHOLE_ENCODERS}}
+
+
+def whole_image_encoder(name: str) -> str:
+    """The WHOLE_ENCODERS name of a Lite encoder: the index its classifier's forward can query."""
+    whole = f"{name}-whole"
+    if whole not in WHOLE_ENCODERS:
+        raise EncoderError(f"{name} has no whole-image encoder: only EfficientNet-Lite ones do")
+    return whole
 
 
 def _load(name: str):

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from data.files import atomic_write_bytes, atomic_write_json
-from retrieval.encoders import STYLE_ENCODERS, EncoderError, Preprocess
+from retrieval.encoders import STYLE_ENCODERS, WHOLE_ENCODERS, EncoderError, Preprocess
 from retrieval.style_features import FeatureConfig, StyleExtractor
 
 WEIGHTS_ROOT = Path(__file__).resolve().parent / "weights"
@@ -79,10 +79,37 @@ def weights_dir(name: str) -> Path:
     return WEIGHTS_ROOT / name
 
 
+class PooledEmbedder(torch.nn.Module):
+    """Lite backbone -> the pooled vector of the style forward: what the classifier's forward gives besides
+    its style features (the whole image at the style size, no centre crop)."""
+
+    def __init__(self, extractor: StyleExtractor):
+        super().__init__()
+        self.extractor = extractor
+
+    @torch.inference_mode()
+    def forward(self, batch: torch.Tensor) -> torch.Tensor:
+        return self.extractor(batch)[1]
+
+
+def load_projection(name: str) -> tuple[StyleProjection, FeatureConfig, dict]:
+    """The shipped projection of a style encoder, the style features it was fitted on, and its manifest."""
+    projection, manifest = StyleProjection.load(weights_dir(name))
+    return projection, FeatureConfig.from_json(manifest["features"]), manifest
+
+
+def load_whole_model(name: str) -> tuple[torch.nn.Module, Preprocess, str]:
+    """(model, preprocess, version) for a whole-image encoder name of retrieval.encoders.WHOLE_ENCODERS: an index
+    of these vectors is one the classifier's own forward can query."""
+    config = FeatureConfig(encoder=WHOLE_ENCODERS[name])
+    extractor = StyleExtractor(config)
+    return PooledEmbedder(extractor), extractor.preprocess, f"{name}: pooled, whole image at {config.image_size} px; " \
+        f"{extractor.version}"
+
+
 def load_style_model(name: str) -> tuple[torch.nn.Module, Preprocess, str]:
     """(model, preprocess, version) for a style encoder name of retrieval.encoders.STYLE_ENCODERS."""
-    projection, manifest = StyleProjection.load(weights_dir(name))
-    config = FeatureConfig.from_json(manifest["features"])
+    projection, config, manifest = load_projection(name)
     if config.encoder != STYLE_ENCODERS[name]:
         raise EncoderError(f"the {name} projection was fitted on {config.encoder} features, not {STYLE_ENCODERS[name]}")
     extractor = StyleExtractor(config)

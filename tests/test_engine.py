@@ -63,6 +63,41 @@ def test_known_painting_then_facts_about_him(resources):
     assert state.focus_artist == "Vincent van Gogh" and state.image_key
 
 
+def test_one_forward_per_painting(resources, monkeypatch):
+    """Identification, movement, the collection match and similar paintings all read the classifier's one
+    forward: the painting finder and the backbone run once per painting, no other encoder runs, and "show me
+    similar" ranks by the style index (what `museum similar` ranks by)."""
+    import app.vision as vision
+    import classifier.predict as predict
+
+    assert resources.match_index is not None and resources.style_search is not None, resources.problems
+    forwards, finds = [], []
+    extractor, find = resources.classifier.extractor, vision.find_painting
+    forward = extractor.forward
+    monkeypatch.setattr(extractor, "forward", lambda batch: forwards.append(len(batch)) or forward(batch))
+    counted = lambda image: finds.append(image.size) or find(image)
+    monkeypatch.setattr(vision, "find_painting", counted)
+    monkeypatch.setattr(predict, "find_painting", counted)
+    monkeypatch.setattr(Resources, "encoder", property(lambda _: pytest.fail("a second encoder ran")))
+    state, (who, similar) = play(resources, [Message(image=str(IRISES)), "show me similar paintings"])
+    assert forwards == [1] and len(finds) == 1
+    assert who.data["match"]["title"] == "Irises" and who.data["prediction"]["genres"]
+    assert who.data["match"]["threshold"] == paintings.CATALOGUE_MATCH  # measured on these vectors (app/matchbench.py)
+    assert similar.data["results"] and all(hit["id"] != who.data["match"]["id"] for hit in similar.data["results"])
+    assert state.image_vector.shape == (1, resources.style_search.index.index.d)  # the style index's space
+
+
+def test_a_large_upload_is_judged_and_kept_at_1024_px(resources):
+    """A phone's 12 MP photo is shrunk once: the finder, the forward, "why?" and the session all use that copy,
+    so a session holds a few MB whatever is uploaded."""
+    photo = Image.open(IRISES).convert("RGB").resize((4000, 3000))
+    state, (reply,) = play(resources, [Message(image=photo)])
+    assert max(state.image.size) == paintings.KEPT_SIDE and max(state.painting.size) <= paintings.KEPT_SIDE
+    assert reply.data["match"]["title"] == "Irises"
+    small = Image.new("RGB", (600, 400))
+    assert paintings.kept(small) is small
+
+
 def test_style_guess_matches_the_classifier(resources):
     """A photo-like copy not in the catalogue: the engine names whom the classifier names, or no one."""
     state, (reply,) = play(resources, [Message(image=disguised(IRISES))])

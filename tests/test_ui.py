@@ -14,7 +14,7 @@ from PIL import Image
 from app.i18n import phrase
 from app.resources import Resources
 from app.settings import PROJECT_ROOT, Settings
-from app.ui import VISION_LIMIT, build_demo, outputs_of
+from app.ui import CHAT_LIMIT, VISION_LIMIT, build_demo, outputs_of
 from app.ui_handlers import (
     KEEP,
     MAX_SUGGESTIONS,
@@ -178,7 +178,7 @@ def test_build_demo_wires_every_event_to_all_panels(resources, kiosk):
     assert len(typing) == kiosk, "in a kiosk, typing stamps the visit's last activity"
     assert events and all(len(event.outputs) == width for event in events if event not in typing)
     lanes = {event.targets[0][1]: (event.concurrency_id, event.concurrency_limit) for event in events}
-    assert lanes["submit"] == ("chat", 2) and lanes["change"] == ("vision", VISION_LIMIT)
+    assert lanes["submit"] == ("chat", CHAT_LIMIT) and lanes["change"] == ("vision", VISION_LIMIT)
     assert ("tick" in lanes) == kiosk
 
 
