@@ -45,8 +45,11 @@ class Settings(BaseSettings):
     # Large corpora (`museum bench scale` measured these; README "When you outgrow one machine").
     ivfpq_threshold: int = 1_000_000  # vectors above which the index is IVF-PQ (compressed)
     ivf_nprobe: int = 32  # inverted lists an IVF-PQ search scans
+    ivf_k_factor: int = 8  # an IVF-PQ search re-ranks the best k * k_factor codes with the refine copy
+    ivf_refine: str = "SQfp16"  # FAISS code of that re-ranking copy (SQ8, SQfp16, Flat; "" for none)
     ivf_nlist: int = 0  # inverted lists of IVF-PQ (0: about 4 * sqrt(vectors))
-    ivf_m: int = 64  # bytes of PQ code per vector
+    ivf_m: int = 0  # PQ codes per vector (0: the largest divisor of the dimension up to 64)
+    ivf_nbits: int = 4  # bits of each PQ code
     ivf_pca: int = 0  # dimensions after a PCA rotation in front of IVF-PQ (0: none; its training is slow at 1280-d)
     ivf_train_size: int = 100_000  # vectors sampled to train IVF-PQ
     shard_size: int = 512  # images per shard a build writes (an interrupted build loses one shard at most)

@@ -33,7 +33,7 @@ from retrieval.vector_index import (
     new_ivfpq,
     save_index,
     search,
-    set_nprobe,
+    set_search_params,
 )
 
 log = logging.getLogger(__name__)
@@ -185,12 +185,13 @@ def _merge_top(best: tuple[np.ndarray, np.ndarray], scores: np.ndarray, offset: 
 
 
 def bench_scale(count: int, dim: int, params: IvfPqParams, nprobes: tuple[int, ...] = (8, 16, 32, 64),
-                queries: int = 200, k: int = 10, seed: int = 0,
+                k_factors: tuple[int, ...] = (4, 8, 16), queries: int = 200, k: int = 10, seed: int = 0,
                 progress: Callable[[int], None] | None = None) -> dict:
     """An IVF-PQ index over `count` synthetic vectors made chunk by chunk (never all in memory, never on disk).
 
     Exact top-k for the queries is merged chunk by chunk alongside, so recall@k is measured
     against exact search without a flat index. Build time = training + adding (generation excluded).
+    Each (nprobe, k_factor) pair is measured; k_factor only when the index has a refine copy.
     """
     probe = synthetic_vectors(queries, dim, seed=seed, points_seed=1)
     sample = synthetic_vectors(min(count, params.train_size), dim, seed=seed, points_seed=2)
@@ -215,21 +216,24 @@ def bench_scale(count: int, dim: int, params: IvfPqParams, nprobes: tuple[int, .
         save_index(index, path)
         on_disk_mb = path.stat().st_size / 2**20
         in_ram_mb = _loaded_rss_mb(path)
-    by_nprobe = {}
+    searches = []
     for nprobe in nprobes:
-        set_nprobe(index, nprobe)
-        search(index, probe[:5], k)  # warm-up
-        timings, found = [], []
-        for query in probe:
-            started = time.perf_counter()
-            found.append(search(index, query[None], k)[1][0])
-            timings.append(time.perf_counter() - started)
-        recall = float(np.mean([len(set(a) & set(b)) / k for a, b in zip(truth[1], found)]))
-        by_nprobe[nprobe] = {f"recall_at_{k}": round(recall, 4), **percentiles(timings)}
+        for k_factor in k_factors if params.refine else (1,):
+            set_search_params(index, nprobe, k_factor)
+            search(index, probe[:5], k)  # warm-up
+            timings, found = [], []
+            for query in probe:
+                started = time.perf_counter()
+                found.append(search(index, query[None], k)[1][0])
+                timings.append(time.perf_counter() - started)
+            recall = float(np.mean([len(set(a) & set(b)) / k for a, b in zip(truth[1], found)]))
+            searches.append({"nprobe": nprobe, "k_factor": k_factor, f"recall_at_{k}": round(recall, 4),
+                             **percentiles(timings)})
+    set_search_params(index, params.nprobe, params.k_factor)
     return {"vectors": count, "dim": dim, "index": describe(index), "factory": params.factory(dim, count),
             "train_s": round(train_s, 1), "add_s": round(add_s, 1), "build_s": round(train_s + add_s, 1),
             "index_disk_mb": round(on_disk_mb), "index_ram_mb": round(in_ram_mb),
-            "float32_would_be_mb": round(count * dim * 4 / 2**20), "queries": queries, "by_nprobe": by_nprobe}
+            "float32_would_be_mb": round(count * dim * 4 / 2**20), "queries": queries, "searches": searches}
 
 
 def bench_ray_throughput(encoder: Encoder, paths: list[Path], actors: tuple[int, ...], options, batch_size: int = 32,

@@ -12,8 +12,11 @@ and the corpus at the same path (a shared or synced folder): actors read the fil
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import logging
 import math
+import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -59,9 +62,25 @@ class EmbedActor:
         return {"position": batch["position"], "vector": vectors, "error": errors}
 
 
+# Ray's switch for single-machine mode (the default on Windows and macOS): the node's address is the loopback
+# one, so every server of the instance listens on 127.0.0.1 only. Read when `ray` is first imported.
+LOOPBACK_ONLY_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+
+
+class RayExposedError(RuntimeError):
+    """A private Ray instance would listen on every network interface."""
+
+
+def is_loopback(address: str) -> bool:
+    return ipaddress.ip_address(address).is_loopback
+
+
 @contextlib.contextmanager
 def ray_session(options: RayOptions):
-    """Join the cluster at `options.address`, or start a private local instance; reuse an open session."""
+    """Join the cluster at `options.address`, or start a private instance listening on 127.0.0.1 only; reuse an
+    open session."""
+    if not options.address and "ray" not in sys.modules:
+        os.environ.setdefault(LOOPBACK_ONLY_ENV, "0")
     import ray
 
     if ray.is_initialized():  # a caller (a test module, a notebook) holds the session: leave it open
@@ -72,8 +91,11 @@ def ray_session(options: RayOptions):
     if options.address:
         ray.init(address=options.address, **quiet)
     else:
-        # A private instance for this build. Ray 2.60 still binds its gRPC ports on every interface (ray.init
-        # maps 127.0.0.1 to the node's address), so a machine reachable from outside needs its firewall.
+        if not is_loopback(ray.util.get_node_ip_address()):
+            raise RayExposedError(
+                f"ray was imported in cluster mode before this build started, so a local instance would listen on "
+                f"every network interface; start a cluster with `ray start --head` and pass --ray-address, or set "
+                f"{LOOPBACK_ONLY_ENV}=0 before Python starts")
         # Its actors do the build's work: at Ray's default worker niceness (+15) any other job on the machine
         # starves them while the driver waits, so they keep the driver's priority instead.
         ray.init(num_cpus=options.num_cpus, _system_config={"worker_niceness": 0}, **quiet)

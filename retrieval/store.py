@@ -48,7 +48,7 @@ from retrieval.vector_index import (
     index_kind,
     load_index,
     save_index,
-    set_nprobe,
+    set_search_params,
 )
 
 log = logging.getLogger(__name__)
@@ -171,8 +171,10 @@ def check_encoder(manifest: dict, encoder_name: str, directory: Path | str = "")
             f"or use the index's encoder (--encoder {built} or MUSEUM_ENCODER={built}).")
 
 
-def load_store(directory: Path | str, encoder_name: str | None = None, nprobe: int | None = None) -> LoadedIndex:
-    """The index at `directory`, checked against its manifest; `nprobe` overrides an IVF-PQ index's recorded one."""
+def load_store(directory: Path | str, encoder_name: str | None = None, nprobe: int | None = None,
+               k_factor: int | None = None) -> LoadedIndex:
+    """The index at `directory`, checked against its manifest; `nprobe` and `k_factor` override an IVF-PQ
+    index's recorded ones."""
     directory = Path(directory)
     manifest = read_manifest(directory)
     if encoder_name is not None:
@@ -188,8 +190,7 @@ def load_store(directory: Path | str, encoder_name: str | None = None, nprobe: i
     if index.ntotal != len(items) or index.d != manifest["encoder"]["dim"]:
         raise IndexCorruptError(f"the index at {directory} holds {index.ntotal} {index.d}-d vectors for {len(items)} "
                                 "items: rebuild it with `museum index build`")
-    if nprobe:
-        set_nprobe(index, nprobe)
+    set_search_params(index, nprobe, k_factor)
     root = Corpus.from_json(manifest["corpus"]).resolve_root()
     records = frame_to_records(items.assign(image_path=[str(root / p) for p in items["image_path"]]))
     return LoadedIndex(directory=directory, index=index, records=records, items=items, manifest=manifest)

@@ -3,10 +3,12 @@
 Inner product on normalised vectors is cosine similarity. Small collections use
 the exact `IndexFlatIP`; above `APPROX_THRESHOLD` vectors an HNSW graph keeps
 single-query search in the low milliseconds; above `IVFPQ_THRESHOLD` an IVF-PQ
-index (PCA rotation, inverted lists, product-quantised codes) keeps millions of
-vectors in a few bytes each, trained on a sample and filled chunk by chunk, so the
-float32 vectors are never all in memory (see `museum bench search|scale` for the
-figures behind these defaults).
+index (inverted lists of product-quantised codes) keeps millions of vectors in a
+few bytes each, and FAISS's `IndexRefine` re-ranks the `k * k_factor` best of its
+candidates with a finer copy (8-bit scalar-quantised by default), which brings
+back the recall the coarse codes lose. It is trained on a sample and filled chunk
+by chunk, so the float32 vectors are never all in memory (see `museum bench
+search|scale` for the figures behind these defaults).
 """
 
 from __future__ import annotations
@@ -33,19 +35,30 @@ HNSW_EF_SEARCH = 96
 
 
 
+# The FAISS factory code of each re-ranking copy, by the scalar quantiser type FAISS reports back.
+REFINE_CODES = {"QT_8bit": "SQ8", "QT_fp16": "SQfp16", "QT_6bit": "SQ6", "QT_4bit": "SQ4"}
+MAX_AUTO_PQ_CODES = 64
+
+
 @dataclass(frozen=True)
 class IvfPqParams:
-    """An IVF-PQ index: `pca` dims after a PCA rotation (0: none), `nlist` inverted lists, `m` codes of `nbits` bits.
+    """An IVF-PQ index: `pca` dims after a PCA rotation (0: none), `nlist` inverted lists, `m` codes of `nbits` bits,
+    re-ranked by a `refine` copy (a FAISS factory code: SQ8, SQfp16, Flat; "" for none).
 
-    `nlist=0` picks about 4 * sqrt(N) lists (a power of two) for N vectors; `nprobe`
-    lists are scanned per query (a search-time setting, recorded in the manifest).
+    `nlist=0` picks about 4 * sqrt(N) lists (a power of two) for N vectors; `m=0` the largest
+    divisor of the dimension up to 64, since PQ cuts a vector into `m` equal parts (the 49-d
+    style embedding: one 4-bit code a dimension, 24.5 bytes). At search time `nprobe` lists
+    are scanned and the best `k * k_factor` codes re-ranked by the refine copy (both recorded
+    in the manifest, both overridable when loading).
     """
 
     pca: int = 0
     nlist: int = 0
-    m: int = 64
-    nbits: int = 8
+    m: int = 0
+    nbits: int = 4
     nprobe: int = 32
+    refine: str = "SQfp16"
+    k_factor: int = 8
     train_size: int = 100_000
 
     def lists_for(self, count: int) -> int:
@@ -53,11 +66,18 @@ class IvfPqParams:
             return self.nlist
         return int(min(65536, max(64, 2 ** round(np.log2(4 * np.sqrt(max(count, 1)))))))
 
+    def codes_for(self, dim: int) -> int:
+        if self.m:
+            return self.m
+        return max(m for m in range(1, min(MAX_AUTO_PQ_CODES, dim) + 1) if dim % m == 0)
+
     def factory(self, dim: int, count: int) -> str:
         pca = f"PCAR{self.pca}," if self.pca and self.pca < dim else ""
+        coded = self.pca if pca else dim
+        refine = f",Refine({self.refine})" if self.refine else ""
         # An HNSW graph over the list centroids assigns each vector in far fewer distance computations
-        # than a flat scan of thousands of 1280-d centroids: the bulk of the time of adding millions.
-        return f"{pca}IVF{self.lists_for(count)}_HNSW32,PQ{self.m}x{self.nbits}"
+        # than a flat scan of thousands of centroids: the bulk of the time of adding millions.
+        return f"{pca}IVF{self.lists_for(count)}_HNSW32,PQ{self.codes_for(coded)}x{self.nbits}{refine}"
 
 
 def choose_kind(count: int, kind: str = AUTO, threshold: int = APPROX_THRESHOLD,
@@ -73,7 +93,7 @@ def new_ivfpq(dim: int, count: int, params: IvfPqParams = IvfPqParams()) -> fais
     """An untrained IVF-PQ index sized for `count` vectors."""
     index = faiss.index_factory(dim, params.factory(dim, count), faiss.METRIC_INNER_PRODUCT)
     ivf = faiss.downcast_index(faiss.extract_index_ivf(index))
-    ivf.nprobe = params.nprobe
+    set_search_params(index, params.nprobe, params.k_factor)
     # Polysemous training (simulated annealing of the code order, for Hamming pre-filtering, which this
     # index does not use) took minutes on its own for a 20k-vector sample here.
     ivf.do_polysemous_training = False
@@ -104,10 +124,15 @@ def build_index_from_rows(count: int, dim: int, take: Callable[[np.ndarray], np.
                                   for start in range(0, count, chunk_rows)))
 
 
-def set_nprobe(index: faiss.Index, nprobe: int) -> None:
-    """Lists scanned per query by an IVF index (no effect on other kinds)."""
-    if index_kind(index) == IVFPQ:
-        faiss.extract_index_ivf(index).nprobe = int(nprobe)
+def set_search_params(index: faiss.Index, nprobe: int | None = None, k_factor: int | None = None) -> None:
+    """Lists scanned per query by an IVF index and candidates re-ranked per result (no effect on other kinds)."""
+    if index_kind(index) != IVFPQ:
+        return
+    space = faiss.ParameterSpace()  # FAISS's own setter reaches through the refine and transform wrappers
+    if nprobe:
+        space.set_index_parameter(index, "nprobe", int(nprobe))
+    if k_factor and isinstance(index, faiss.IndexRefine):
+        space.set_index_parameter(index, "k_factor_rf", int(k_factor))
 
 
 def describe(index: faiss.Index) -> dict:
@@ -118,10 +143,22 @@ def describe(index: faiss.Index) -> dict:
     if kind == IVFPQ:
         ivf = faiss.extract_index_ivf(index)
         pq = faiss.downcast_index(ivf).pq
-        pca = index.chain.at(0).d_out if isinstance(index, faiss.IndexPreTransform) else 0
-        return {"kind": kind, **asdict(IvfPqParams(pca=int(pca), nlist=int(ivf.nlist), m=int(pq.M), nbits=int(pq.nbits),
-                                                    nprobe=int(ivf.nprobe), train_size=0))}
+        refined = faiss.downcast_index(index) if isinstance(index, faiss.IndexRefine) else None
+        coarse = faiss.downcast_index(refined.base_index) if refined else index
+        pca = coarse.chain.at(0).d_out if isinstance(coarse, faiss.IndexPreTransform) else 0
+        return {"kind": kind, **asdict(IvfPqParams(
+            pca=int(pca), nlist=int(ivf.nlist), m=int(pq.M), nbits=int(pq.nbits), nprobe=int(ivf.nprobe),
+            refine=_refine_code(refined.refine_index) if refined else "",
+            k_factor=int(refined.k_factor) if refined else 1, train_size=0))}
     return {"kind": kind}
+
+
+def _refine_code(index: faiss.Index) -> str:
+    index = faiss.downcast_index(index)
+    if isinstance(index, faiss.IndexScalarQuantizer):
+        return next(code for name, code in REFINE_CODES.items()
+                    if index.sq.qtype == getattr(faiss.ScalarQuantizer, name))
+    return "Flat"
 
 
 def build_index(vectors: np.ndarray, kind: str = AUTO, threshold: int = APPROX_THRESHOLD) -> faiss.Index:

@@ -25,7 +25,7 @@ from retrieval.store import (
     load_store,
     read_manifest,
 )
-from retrieval.vector_index import FLAT, HNSW, IVFPQ, IvfPqParams, build_index, search
+from retrieval.vector_index import FLAT, HNSW, IVFPQ, IvfPqParams, build_index, describe, search
 
 
 @pytest.fixture()
@@ -107,14 +107,17 @@ def test_shards_are_listed_only_when_whole(tmp_path):
 
 
 def test_ivfpq_index_round_trip_through_the_store(small_folder, tmp_path, lite0):
-    """A tiny IVF-PQ (2 lists, 16 two-bit codes: six images train no more) stands in for a large one."""
-    options = BuildOptions(kind=IVFPQ, ivfpq=IvfPqParams(pca=0, nlist=2, m=16, nbits=2, nprobe=2), shard_size=4)
+    """A tiny IVF-PQ (2 lists, 16 two-bit codes: six images train no more), re-ranked by 8-bit scalar codes,
+    stands in for a large one."""
+    params = IvfPqParams(pca=0, nlist=2, m=16, nbits=2, nprobe=2, refine="SQ8", k_factor=3)
+    options = BuildOptions(kind=IVFPQ, ivfpq=params, shard_size=4)
     report = build(small_folder, tmp_path / "index", lite0, options=options)
     manifest = read_manifest(tmp_path / "index")
     assert report.count == 6 and manifest["index_kind"] == IVFPQ
     assert manifest["index"] == {"kind": IVFPQ, "pca": 0, "nlist": 2, "m": 16, "nbits": 2, "nprobe": 2,
-                                 "train_size": 0}
-    loaded = load_store(tmp_path / "index", lite0.name, nprobe=2)
+                                 "refine": "SQ8", "k_factor": 3, "train_size": 0}
+    loaded = load_store(tmp_path / "index", lite0.name, nprobe=1, k_factor=2)
+    assert describe(loaded.index) | {"nprobe": 1, "k_factor": 2} == describe(loaded.index)  # overridden on load
     query = loaded.records[2]
     hits = similar_to_image(lite0, loaded, load_image(query.image_path), k=3)
     assert hits[0].record.id == query.id
@@ -182,3 +185,11 @@ def test_metadata_search_words_decades_and_accents(met_records):
         h.record.extra["begin_year"] <= 1889 and h.record.extra["end_year"] >= 1880 for h in eighties
     )
     assert metadata_search(met_records, "zzqx nonsense", k=5) == []
+
+
+def test_ivfpq_factory_fits_the_code_to_the_dimension():
+    """PQ cuts a vector into m equal parts: the 49-d style embedding gets 49 four-bit codes, the 1280-d one 64."""
+    assert IvfPqParams().factory(49, 10_000_000) == "IVF16384_HNSW32,PQ49x4,Refine(SQfp16)"
+    assert IvfPqParams(nbits=8, refine="").factory(1280, 1_000_000) == "IVF4096_HNSW32,PQ64x8"
+    with_pca = IvfPqParams(pca=48, m=16, nbits=8, refine="SQ8").factory(49, 100_000)
+    assert with_pca == "PCAR48,IVF1024_HNSW32,PQ16x8,Refine(SQ8)"

@@ -31,6 +31,7 @@ def register(subparsers, common) -> None:
     parser.add_argument("--vectors", default="1000000,10000000",
                         help="scale: synthetic vector counts for the IVF-PQ figures (0 skips them)")
     parser.add_argument("--nprobe", default="8,16,32,64", help="scale: IVF lists scanned per query, each measured")
+    parser.add_argument("--k-factor", default="4,8,16", help="scale: candidates re-ranked per result, each measured")
     parser.add_argument(
         "--ray-actors",
         dest="actor_counts",
@@ -126,13 +127,15 @@ def scale_bench_command(args, settings: Settings) -> int:
     from app.commands.index_commands import build_options
     from retrieval.encoders import load_encoder
 
-    encoder = load_encoder(settings.encoder)
+    # At the dimension of what a large index serves: `similar`'s embedding unless --encoder names another.
+    encoder = load_encoder(settings.encoder if args.encoder else settings.similar_encoder)
     options = build_options(settings)
     figures = {"encoder": encoder.name, "scale": [], "ray": None}
     for count in _counts(args.vectors, "--vectors"):
         with tqdm(total=count, unit="vec", desc=f"IVF-PQ {count:,}", disable=None) as bar:
             result = bench.bench_scale(count, encoder.dim, options.ivfpq, tuple(_counts(args.nprobe, "--nprobe")),
-                                       seed=settings.seed, progress=bar.update)
+                                       tuple(_counts(args.k_factor, "--k-factor")), seed=settings.seed,
+                                       progress=bar.update)
         figures["scale"].append(result)
         _show(SCALE, result, args.json)
     actors = _counts(args.actor_counts, "--ray-actors")

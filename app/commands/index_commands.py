@@ -113,7 +113,9 @@ def build_options(settings: Settings, kind: str = AUTO) -> BuildOptions:
                      cpus_per_actor=settings.ray_cpus_per_actor, batch_size=settings.ray_batch_size)
     return BuildOptions(kind=kind, threshold=settings.approx_threshold, ivfpq_threshold=settings.ivfpq_threshold,
                         ivfpq=IvfPqParams(pca=settings.ivf_pca, nlist=settings.ivf_nlist, m=settings.ivf_m,
-                                          nprobe=settings.ivf_nprobe,
+                                          nbits=settings.ivf_nbits,
+                                          nprobe=settings.ivf_nprobe, refine=settings.ivf_refine,
+                                          k_factor=settings.ivf_k_factor,
                                           train_size=settings.ivf_train_size),
                         engine=settings.engine, engine_options={"ray": ray}, batch_size=settings.batch_size,
                         workers=settings.workers, shard_size=settings.shard_size, seed=settings.seed)
@@ -129,7 +131,7 @@ def _encoder(settings: Settings):
 def load_index_for(settings: Settings):
     directory = settings.resolved_index_dir()
     try:
-        return load_store(directory, settings.encoder, nprobe=settings.ivf_nprobe)
+        return load_store(directory, settings.encoder, nprobe=settings.ivf_nprobe, k_factor=settings.ivf_k_factor)
     except IndexMissingError:
         raise UserError(f"no index for encoder {settings.encoder} at {directory}: build one with "
                         f"`museum index build --encoder {settings.encoder}`") from None
