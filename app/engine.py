@@ -130,7 +130,7 @@ def _identify(resources: Resources, state: SessionState) -> Reply:
         lines.append(phrase("match", language, title=m["title"], date=f" ({m['date']})" if m.get("date") else "",
                             artist=m["artist"] or phrase("unidentified", language), score=f"{m['score']:.2f}"))
     if state.prediction:
-        lines.append(paintings.prediction_sentence(state.prediction, language))
+        lines.append(paintings.prediction_sentence(state.prediction, language, matched=bool(state.match)))
         predicted = state.prediction.get("artist")
         if state.match and predicted and state.focus_artist and predicted != state.focus_artist:
             lines.append(phrase("record_outweighs", language))

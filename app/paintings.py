@@ -163,8 +163,10 @@ def caption(hit: dict) -> str:
     return f"{hit.get('title') or 'Untitled'} — {who}{date}{score}"
 
 
-def prediction_sentence(prediction: dict, language: str = DEFAULT_LANGUAGE) -> str:
-    """What the classifier thinks, honestly: a name only when it says the painter is one it knows."""
+def prediction_sentence(prediction: dict, language: str = DEFAULT_LANGUAGE, matched: bool = False) -> str:
+    """What the classifier thinks, honestly: a name only when it says the painter is one it knows. `matched`:
+    the collection's record already names the painting, so an unknown style is said as what it is (the style
+    alone would not have named the painter), not as "I don't recognise the painter" under the record's name."""
     top = prediction.get("top") or []
     genres = prediction.get("genres") or []
     style = (phrase("pred_style", language, genre=genres[0]["genre"], percent=percent(genres[0]["probability"]))
@@ -177,7 +179,7 @@ def prediction_sentence(prediction: dict, language: str = DEFAULT_LANGUAGE) -> s
         key = "pred_sure" if confidence >= 0.8 else "pred_likely" if confidence >= 0.5 else "pred_guess"
         return phrase(key, language, artist=prediction["artist"], percent=percent(confidence)) + runner_up + style
     closest = ", ".join(f"{t['artist']} ({percent(t['probability'])})" for t in top[:3])
-    return (phrase("pred_unknown", language) + style
+    return (phrase("pred_unknown_matched" if matched else "pred_unknown", language) + style
             + (phrase("pred_closest", language, closest=closest) if closest else ""))
 
 

@@ -188,7 +188,9 @@ def view_of(visit: Visit, history: list, reply: Reply, new_image: bool, before: 
     if prediction:
         view.top_artists = {row["artist"]: float(row["probability"])
                             for row in (prediction.get("top") or [])[:TOP_ARTISTS]}
-        view.top_heading = "heading_known" if prediction.get("known", True) else "heading_unknown"
+        # Under a painting the collection's record names, an unknown style is the style's view only.
+        view.top_heading = ("heading_known" if prediction.get("known", True)
+                            else "heading_style_only" if match else "heading_unknown")
         view.movement = movement_markdown(prediction.get("genres") or [], language)
     elif match and match.get("artist"):  # found in the collection, no style guess (e.g. no classifier)
         view.top_artists, view.top_heading = {match["artist"]: float(match["score"])}, "heading_match"

@@ -155,6 +155,23 @@ def test_kiosk_resets_after_the_idle_time_only(irises_view):
     assert idle_check(fresh, idle_seconds=1, now=fresh.last_active + 1000).history is KEEP
 
 
+def test_a_painting_the_record_names_but_the_style_does_not_is_headed_as_the_styles_view():
+    """Irises, found in the collection, whose style the known head rejects: the panel must not say "not an
+    artist I know" under the record's van Gogh, nor the chat "I don't recognise the painter"."""
+    from app.engine import Reply
+    from app.paintings import prediction_sentence
+
+    prediction = {"artist": None, "known": False, "confidence": 0.99, "genres": [],
+                  "top": [{"artist": "Vincent van Gogh", "probability": 0.99},
+                          {"artist": "Pablo Picasso", "probability": 0.01}]}
+    match = {"title": "Irises", "artist": "Vincent van Gogh", "score": 1.0}
+    reply = Reply("...", data={"prediction": prediction, "match": match})
+    view = view_of(start_view().visit, [], reply, new_image=True)
+    assert view.top_heading == "heading_style_only" and "style alone" in phrase(view.top_heading).lower()
+    assert prediction_sentence(prediction, matched=True).startswith("From its style alone I would not have named")
+    assert "don't recognise" in prediction_sentence(prediction, matched=False)
+
+
 def test_outputs_map_panels_to_gradio_values(irises_view):
     values = outputs_of(irises_view)
     assert values[0] is irises_view.visit and values[1]["value"] is irises_view.history
