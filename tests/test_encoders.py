@@ -26,6 +26,17 @@ def test_lite0_embeds_normalised_float32(lite0, met_records):
     assert float(vectors[0] @ vectors[1]) < 0.99
 
 
+def test_each_load_is_a_model_of_its_own_from_weights_read_once(met_records):
+    first, second = load_model("efficientnet-lite0")[0], load_model("efficientnet-lite0")[0]
+    assert first.net is not second.net  # the style extractors hook their own backbones
+    for a, b in zip(first.parameters(), second.parameters(), strict=True):
+        assert torch.equal(a, b) and a.data_ptr() != b.data_ptr()
+    image = load_image(met_records[0].image_path)
+    for name in ("efficientnet-lite0", "style-lite0"):  # the dimension they declare is the one they give
+        encoder = load_encoder(name)
+        assert encoder.encode_images([image]).shape == (1, encoder.dim)
+
+
 def test_load_model_is_in_eval_mode():
     model, preprocess = load_model("efficientnet-lite1")
     assert not model.training

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-from lime import lime_image
 from skimage.segmentation import slic
 
 from data.files import atomic_write_bytes
@@ -91,6 +90,10 @@ def run_lime(probabilities: Callable[[np.ndarray], np.ndarray], array: np.ndarra
         if progress:
             progress(min(1.0, done[0] / settings.num_samples), "LIME: testing which regions matter")
         return result
+
+    # Imported on the first LIME request: lime loads scikit-learn and scipy.stats, 0.6 s of a `museum serve`
+    # start (python -X importtime) for a method a visitor asks for only now and then.
+    from lime import lime_image
 
     explainer = lime_image.LimeImageExplainer(random_state=settings.seed)
     explanation = explainer.explain_instance(
