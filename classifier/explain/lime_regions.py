@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-from skimage.segmentation import slic
 
 from data.files import atomic_write_bytes
 
@@ -66,6 +65,10 @@ class LimeResult:
 
 
 def segment(array: np.ndarray, settings: LimeSettings) -> np.ndarray:
+    # Imported on the first LIME request, like lime below: scikit-image's SLIC took 0.36 s to import, which
+    # a heatmap, the default explanation, never needs.
+    from skimage.segmentation import slic
+
     return slic(array, n_segments=settings.n_segments, compactness=settings.compactness, start_label=0,
                 channel_axis=-1).astype(np.int32)
 
@@ -91,8 +94,7 @@ def run_lime(probabilities: Callable[[np.ndarray], np.ndarray], array: np.ndarra
             progress(min(1.0, done[0] / settings.num_samples), "LIME: testing which regions matter")
         return result
 
-    # Imported on the first LIME request: lime loads scikit-learn and scipy.stats, 0.6 s of a `museum serve`
-    # start (python -X importtime) for a method a visitor asks for only now and then.
+    # lime loads scikit-learn and scipy.stats (0.6 s in python -X importtime).
     from lime import lime_image
 
     explainer = lime_image.LimeImageExplainer(random_state=settings.seed)
