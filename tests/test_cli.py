@@ -55,6 +55,24 @@ def test_an_unchanged_index_build_loads_no_image_model(tmp_path):
     assert "torch" not in modules, "the build loaded the encoder with nothing to encode"
 
 
+def test_loading_pauses_the_garbage_collector_and_frees_what_it_left():
+    import gc
+    import weakref
+
+    from app.runtime import loading
+
+    class Node:
+        pass
+
+    with loading():
+        assert not gc.isenabled()
+        cycle = Node()
+        cycle.self, left = cycle, weakref.ref(cycle)
+        del cycle
+        assert left() is not None  # not collected while loading
+    assert gc.isenabled() and left() is None
+
+
 def test_every_registered_command_is_in_the_registry():
     from app.cli import build_parser
     from app.commands import COMMANDS
