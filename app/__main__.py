@@ -1,7 +1,5 @@
 """`python -m app ...` runs the `museum` command line."""
 
-import sys
+from app.cli import run
 
-from app.cli import main
-
-sys.exit(main())
+run()

@@ -7,6 +7,7 @@ imported, so `museum --help` and a text question start without loading torch, FA
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
@@ -121,5 +122,16 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE
 
 
+def run() -> None:
+    """The `museum` console script and `python -m app`: `main`, then exit.
+
+    Everything is written and closed by then, so the objects are frozen first: the interpreter's last garbage
+    collections over torch's object graph took 0.4 s of every `museum predict`, after its answer was printed.
+    """
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

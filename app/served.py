@@ -25,7 +25,7 @@ LOCALHOST = "127.0.0.1"  # never anything else: a benchmark must not open a port
 START_TIMEOUT = 240.0  # seconds for the models to load on a busy 2-core machine
 # The `museum` console script's entry point with this interpreter (the script may not be on PATH, or may
 # point at another checkout).
-MUSEUM = [sys.executable, "-c", "import sys; from app.cli import main; sys.exit(main())"]
+MUSEUM = [sys.executable, "-c", "from app.cli import run; run()"]
 
 
 class ServerError(RuntimeError):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax, softmax
 
 ECE_BINS = 15
@@ -11,6 +10,8 @@ ECE_BINS = 15
 
 def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     """The T > 0 minimising the negative log-likelihood of softmax(logits / T)."""
+    from scipy.optimize import minimize_scalar  # training only: 0.2 s that predicting need not import
+
     def nll(log_t: float) -> float:
         return -log_softmax(logits / np.exp(log_t), axis=1)[np.arange(len(labels)), labels].mean()
 

@@ -12,13 +12,15 @@ from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import numpy as np
-import torch
 
 from data.images import ImageError, load_image
-from retrieval.encoders import Encoder
+from retrieval.encoders import Encoder, Preprocess
+
+if TYPE_CHECKING:  # torch loads with the encoder: a build with nothing to encode never imports it
+    import torch
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +32,9 @@ class EmbedResult:
     failed: dict[int, str] = field(default_factory=dict)  # position -> reason
 
 
-def _decode(encoder: Encoder, path: Path) -> torch.Tensor | str:
+def _decode(preprocess: Preprocess, path: Path) -> torch.Tensor | str:
     try:
-        return encoder.preprocess(load_image(path))
+        return preprocess(load_image(path))
     except ImageError as error:
         return str(error)
     except Exception as error:  # a preprocessing bug on one odd file must not sink the build
@@ -42,6 +44,11 @@ def _decode(encoder: Encoder, path: Path) -> torch.Tensor | str:
 def iter_batches(encoder: Encoder, paths: list[Path], batch_size: int = 32, workers: int = 2,
                  ) -> Iterator[tuple[list[int], torch.Tensor | None, dict[int, str]]]:
     """Yield (positions, batch tensor or None, failures) with decoding prefetched in threads."""
+    import torch
+
+    # Taken here, not in the threads: an encoder loaded on demand (app/commands/index_commands.py) loads now,
+    # and a model that cannot load fails the build instead of failing every file.
+    preprocess = encoder.preprocess
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         pending: deque[tuple[int, Future]] = deque()
         position = 0
@@ -51,7 +58,7 @@ def iter_batches(encoder: Encoder, paths: list[Path], batch_size: int = 32, work
         def fill():
             nonlocal position
             while position < len(paths) and len(pending) < window:
-                pending.append((position, pool.submit(_decode, encoder, paths[position])))
+                pending.append((position, pool.submit(_decode, preprocess, paths[position])))
                 position += 1
 
         fill()

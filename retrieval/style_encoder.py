@@ -69,6 +69,10 @@ class StyleEmbedder(torch.nn.Module):
         self.register_buffer("matrix", torch.from_numpy(projection.matrix))
         self.register_buffer("offset", torch.from_numpy(projection.offset))
 
+    @property
+    def embedding_dim(self) -> int:  # read by retrieval.encoders.load_encoder instead of a trial forward
+        return self.matrix.shape[1]
+
     @torch.inference_mode()
     def forward(self, batch: torch.Tensor) -> torch.Tensor:
         styles, _ = self.extractor(batch)

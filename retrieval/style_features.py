@@ -17,9 +17,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 from PIL import Image
-from torchvision import transforms
 
 from retrieval.encoders import LITE_MEAN, LITE_RESOLUTION, LITE_STD, load_encoder
+from retrieval.pixels import Pixels
 
 FEATURE_VERSION = 2
 
@@ -92,12 +92,7 @@ class StyleExtractor(torch.nn.Module):
         for index in config.hooked_blocks:
             self.net._blocks[index].register_forward_hook(
                 lambda _m, _i, out, index=index: self._captured.__setitem__(index, out))
-        self.preprocess = transforms.Compose([
-            transforms.Resize((config.image_size, config.image_size),
-                              interpolation=transforms.InterpolationMode.BICUBIC),
-            transforms.ToTensor(),
-            transforms.Normalize(LITE_MEAN, LITE_STD),
-        ])
+        self.preprocess = Pixels(config.image_size, LITE_MEAN, LITE_STD, Image.Resampling.BICUBIC, crop=False)
         self.eval()
 
     @torch.inference_mode()

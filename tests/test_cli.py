@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import subprocess
 import sys
 
@@ -44,6 +45,32 @@ def test_a_text_question_loads_neither_torch_nor_gradio():
     assert code == 0 and "1840" in out
     assert not {m.split(".")[0] for m in modules} & set(HEAVY), f"a text `museum ask` imported {modules}"
     assert "app.commands.index_commands" not in modules
+
+
+def test_an_unchanged_index_build_loads_no_image_model(tmp_path):
+    index_dir = tmp_path / "index"
+    shutil.copytree(PROJECT_ROOT / "index" / "met-efficientnet-lite0", index_dir)
+    code, modules, out = _imports_of("index", "build", "--index-dir", str(index_dir))
+    assert code == 0 and "index up to date: 174 artworks, nothing to encode" in out
+    assert "torch" not in modules, "the build loaded the encoder with nothing to encode"
+
+
+def test_loading_pauses_the_garbage_collector_and_frees_what_it_left():
+    import gc
+    import weakref
+
+    from app.runtime import loading
+
+    class Node:
+        pass
+
+    with loading():
+        assert not gc.isenabled()
+        cycle = Node()
+        cycle.self, left = cycle, weakref.ref(cycle)
+        del cycle
+        assert left() is not None  # not collected while loading
+    assert gc.isenabled() and left() is None
 
 
 def test_every_registered_command_is_in_the_registry():

@@ -25,6 +25,21 @@ def test_build_and_similar_on_a_folder(tmp_path, met_records, capsys):
     assert set(result["results"][0]) >= {"id", "title", "artist", "score", "image_path", "rank"}
 
 
+def test_a_rebuild_loads_the_encoder_for_a_new_image_only(tmp_path, met_records, capsys):
+    corpus, index_dir = tmp_path / "photos", tmp_path / "index"
+    corpus.mkdir()
+    for record in met_records[:3]:
+        shutil.copy(record.image_path, corpus / record.image_path.name)
+    build = ["index", "build", "--folder", str(corpus), "--index-dir", str(index_dir)]
+    assert main(build) == 0
+    added = corpus / met_records[3].image_path.name
+    shutil.copy(met_records[3].image_path, added)
+    assert main(build) == 0  # the encoder is loaded on demand, for the one new painting
+    assert "1 encoded, 3 reused" in capsys.readouterr().out.splitlines()[-1]
+    assert main(["similar", str(added), "-k", "1", "--json", "--index-dir", str(index_dir)]) == 0
+    assert json.loads(capsys.readouterr().out)["results"][0]["id"] == f"folder:{added.name}"
+
+
 def test_similar_on_default_index_names_the_painting(met_image_path, capsys):
     assert main(["similar", str(met_image_path), "-k", "2"]) == 0
     assert "Irises — Vincent van Gogh" in capsys.readouterr().out

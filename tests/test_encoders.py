@@ -7,10 +7,12 @@ import json
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from data.images import load_image
 from retrieval.embed import embed_paths
-from retrieval.encoders import EncoderError, load_encoder, load_model
+from retrieval.encoders import LITE_MEAN, LITE_STD, EncoderError, load_encoder, load_model
+from retrieval.style_features import FeatureConfig, StyleExtractor
 
 
 def test_lite0_embeds_normalised_float32(lite0, met_records):
@@ -24,6 +26,17 @@ def test_lite0_embeds_normalised_float32(lite0, met_records):
     assert float(vectors[0] @ vectors[1]) < 0.99
 
 
+def test_each_load_is_a_model_of_its_own_from_weights_read_once(met_records):
+    first, second = load_model("efficientnet-lite0")[0], load_model("efficientnet-lite0")[0]
+    assert first.net is not second.net  # the style extractors hook their own backbones
+    for a, b in zip(first.parameters(), second.parameters(), strict=True):
+        assert torch.equal(a, b) and a.data_ptr() != b.data_ptr()
+    image = load_image(met_records[0].image_path)
+    for name in ("efficientnet-lite0", "style-lite0"):  # the dimension they declare is the one they give
+        encoder = load_encoder(name)
+        assert encoder.encode_images([image]).shape == (1, encoder.dim)
+
+
 def test_load_model_is_in_eval_mode():
     model, preprocess = load_model("efficientnet-lite1")
     assert not model.training
@@ -31,9 +44,24 @@ def test_load_model_is_in_eval_mode():
 
 
 def load_image_like():
-    from PIL import Image
-
     return Image.new("RGB", (300, 200), (120, 80, 40))
+
+
+def test_preprocessing_is_torchvisions_value_for_value():
+    """retrieval/pixels.py stands in for torchvision's transforms (whose import costs a second at start-up)."""
+    from torchvision import transforms
+
+    extractor = StyleExtractor(FeatureConfig())
+    size = extractor.config.image_size
+    bilinear, bicubic = transforms.InterpolationMode.BILINEAR, transforms.InterpolationMode.BICUBIC
+    as_tensor = [transforms.ToTensor(), transforms.Normalize(LITE_MEAN, LITE_STD)]
+    cropped = transforms.Compose([transforms.Resize(224, interpolation=bilinear), transforms.CenterCrop(224),
+                                  *as_tensor])
+    squeezed = transforms.Compose([transforms.Resize((size, size), interpolation=bicubic), *as_tensor])
+    for width, height in [(300, 200), (200, 300), (224, 224), (225, 224), (97, 301), (1000, 751)]:
+        image = Image.fromarray(np.random.default_rng(width).integers(0, 256, (height, width, 3), np.uint8))
+        assert torch.equal(load_model("efficientnet-lite0")[1](image), cropped(image))
+        assert torch.equal(extractor.preprocess(image), squeezed(image))
 
 
 def test_unknown_encoder_name_lists_choices():

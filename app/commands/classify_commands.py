@@ -1,4 +1,8 @@
-"""`museum train`, `museum predict`, `museum eval`: the artist and movement classifier."""
+"""`museum train`, `museum predict`, `museum eval`: the artist and movement classifier.
+
+Each command imports what it runs (training, evaluation, the corpus loaders with pandas) when it runs, so a
+`museum predict` start loads only torch, the backbone and the heads.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,6 @@ from tqdm import tqdm
 
 from app.commands.shared import EXIT_FAILED, EXIT_OK, UserError, emit_json, stdin_as_file
 from app.settings import Settings
-from data.corpora import CorpusError
 from retrieval.encoders import LITE_RESOLUTION, EncoderError
 
 log = logging.getLogger(__name__)
@@ -113,6 +116,7 @@ def other_painters_folder(settings: Settings) -> Path:
 def train_command(args, settings: Settings) -> int:
     from classifier.model import save_bundle
     from classifier.train import train
+    from data.corpora import CorpusError
     from retrieval.style_features import FeatureConfig
 
     if args.folder:
@@ -167,6 +171,7 @@ def predict_command(args, settings: Settings) -> int:
 def eval_command(args, settings: Settings) -> int:
     from classifier.evaluation import evaluate_heads
     from classifier.predict import Classifier
+    from data.corpora import CorpusError
 
     classifier = classifier_for(settings)
     if not isinstance(classifier, Classifier):

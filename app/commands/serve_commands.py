@@ -6,6 +6,7 @@ import logging
 import time
 
 from app.commands.shared import EXIT_OK, UserError
+from app.runtime import loading
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -24,23 +25,24 @@ def register(subparsers, common) -> None:
 
 
 def serve_command(args, settings: Settings) -> int:
-    # Imported here: Gradio and the models are heavy, and other sub-commands never need them.
-    from app.resources import Resources
-    from app.ui import build_demo, launch
-
     if settings.kiosk_idle_seconds <= 0:
         raise UserError(f"the kiosk idle time must be positive, got {settings.kiosk_idle_seconds:g} s")
-    started = time.monotonic()
-    resources = Resources.from_settings(settings)
-    # Warning level on purpose: the default log level is WARNING, and whoever starts a server should
-    # see that it is loading and when it is ready.
-    log.warning("loading the models once for every visitor (index %s, heads %s) ...",
-                settings.resolved_index_dir(), settings.resolved_heads_dir())
-    problems = resources.warm()
-    log.warning("models ready in %.1f s%s; serving on http://%s:%d%s", time.monotonic() - started,
-                f" (running without: {', '.join(problems)})" if problems else "",
-                args.host, args.port, " (kiosk)" if args.kiosk else "")
-    demo = build_demo(resources, kiosk=args.kiosk, idle_seconds=settings.kiosk_idle_seconds)
+    with loading():
+        # Imported here: Gradio and the models are heavy, and other sub-commands never need them.
+        from app.resources import Resources
+        from app.ui import build_demo, launch
+
+        started = time.monotonic()
+        resources = Resources.from_settings(settings)
+        # Warning level on purpose: the default log level is WARNING, and whoever starts a server should
+        # see that it is loading and when it is ready.
+        log.warning("loading the models once for every visitor (index %s, heads %s) ...",
+                    settings.resolved_index_dir(), settings.resolved_heads_dir())
+        problems = resources.warm()
+        log.warning("models ready in %.1f s%s; serving on http://%s:%d%s", time.monotonic() - started,
+                    f" (running without: {', '.join(problems)})" if problems else "",
+                    args.host, args.port, " (kiosk)" if args.kiosk else "")
+        demo = build_demo(resources, kiosk=args.kiosk, idle_seconds=settings.kiosk_idle_seconds)
     try:
         launch(demo, kiosk=args.kiosk, host=args.host, port=args.port)
     except OSError as error:  # the port is taken, or the address is not this machine's

@@ -26,8 +26,6 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-from lime import lime_image
-from skimage.segmentation import slic
 
 from data.files import atomic_write_bytes
 
@@ -67,6 +65,10 @@ class LimeResult:
 
 
 def segment(array: np.ndarray, settings: LimeSettings) -> np.ndarray:
+    # Imported on the first LIME request, like lime below: scikit-image's SLIC took 0.36 s to import, which
+    # a heatmap, the default explanation, never needs.
+    from skimage.segmentation import slic
+
     return slic(array, n_segments=settings.n_segments, compactness=settings.compactness, start_label=0,
                 channel_axis=-1).astype(np.int32)
 
@@ -91,6 +93,9 @@ def run_lime(probabilities: Callable[[np.ndarray], np.ndarray], array: np.ndarra
         if progress:
             progress(min(1.0, done[0] / settings.num_samples), "LIME: testing which regions matter")
         return result
+
+    # lime loads scikit-learn and scipy.stats (0.6 s in python -X importtime).
+    from lime import lime_image
 
     explainer = lime_image.LimeImageExplainer(random_state=settings.seed)
     explanation = explainer.explain_instance(

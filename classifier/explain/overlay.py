@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 from matplotlib import colormaps
 from PIL import Image
-from skimage.segmentation import find_boundaries
 
 MAX_SIDE = 640
 UP, DOWN = np.array([40, 200, 70]), np.array([220, 40, 40])  # green: pushed the artist up; red: down
@@ -34,6 +33,8 @@ def regions_overlay(image: Image.Image, segments: np.ndarray, weights: np.ndarra
                     negative: bool = False, alpha: float = 0.35, max_side: int = MAX_SIDE) -> Image.Image:
     """The `top` regions that raised the label's probability in green (and, if asked, the
     `top` that lowered it in red), outlined, the rest of the picture dimmed slightly."""
+    from skimage.segmentation import find_boundaries  # LIME pictures only: see lime_regions.segment
+
     shown = _display(image, max_side)
     labels = _resized(segments.astype(np.int32), shown.size, Image.NEAREST)
     order = np.argsort(-weights, kind="stable")
