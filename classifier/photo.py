@@ -177,7 +177,7 @@ def _quad_mask(corners: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 def _painting_corners(pixels: np.ndarray) -> np.ndarray | None:
     """The four corners (top-left, top-right, bottom-right, bottom-left; x, y) of what hangs on a smooth
-    wall, when `_inner_box` finds it there, else None. A photo taken a little off-centre shows the painting
+    wall, when `_box_inside` finds it there, else None. A photo taken a little off-centre shows the painting
     rotated and in perspective; a box around it keeps wedges of frame and wall and cuts its corners, so
     the corners are found (the extremes of x + y and x - y of the largest region unlike the wall near the
     box: exact for any convex quadrilateral turned by less than 45 degrees) and the painting is unwarped.
@@ -196,7 +196,7 @@ def _painting_corners(pixels: np.ndarray) -> np.ndarray | None:
     box_corners = np.array([[left, top], [right, top], [right, bottom], [left, bottom]], float)
     if count == 0:
         return box_corners
-    largest = regions == 1 + np.argmax(ndimage.sum_labels(np.ones_like(regions), regions, range(1, count + 1)))
+    largest = regions == 1 + np.argmax(np.bincount(regions.ravel())[1:])
     ys, xs = np.nonzero(largest)
     xs, ys = xs + 0.5, ys + 0.5
     corners = np.array([[xs[i], ys[i]] for i in (np.argmin(xs + ys), np.argmax(xs - ys), np.argmax(xs + ys),

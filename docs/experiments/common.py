@@ -9,8 +9,8 @@ from classifier.photo import photo_found_view, found_view
 from retrieval.style_features import FeatureConfig, StyleExtractor
 
 import os
-BA = Path(os.environ.get("MUSEUM_BEST_ARTWORKS", "../shared/data/best-artworks"))
-OP = Path(os.environ.get("MUSEUM_OTHER_PAINTERS", "../shared/data/other-painters"))
+BA = Path(os.environ.get("MUSEUM_BEST_ARTWORKS", "../shared/data/best-artworks")).resolve()  # cache keys name absolute paths
+OP = Path(os.environ.get("MUSEUM_OTHER_PAINTERS", "../shared/data/other-painters")).resolve()
 CACHE = Path(os.environ.get("MUSEUM_EXPERIMENT_CACHE", "/tmp/museum-cache"))  # large: activations and features
 
 def equalise(image, _pos=0):

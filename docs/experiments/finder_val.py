@@ -4,16 +4,11 @@ sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
 from load import *
 import torch
 from classifier.photo import photo_found_view, visitor_photo_found_view, found_view
-from classifier.model import load_bundle
 from classifier.features import extract
 from photo_oracle import geometry_photo
 import classifier.photo as photo
 torch.set_num_threads(2)
-bundle, _ = load_bundle(Path(__file__).parents[2] / "classifier/weights/efficientnet-lite0", "efficientnet-lite0")
-corpus = labelled_corpus(BA)
-parts = split_indices(corpus.labels, near_duplicate_groups(load_view("efficientnet-lite0", "kaggle", "clean")[1], 0.80), 0)
-va = parts["val"]; y = corpus.labels[va]
-extractor = StyleExtractor(FeatureConfig())
+bundle, corpus, va, y, extractor = shipped_on_validation()
 views = {"clean (found)": lambda im, p: found_view(im, int(va[p])),
          "geometry": lambda im, p: photo.find_painting(geometry_photo(im, 10_000 + int(va[p]))[0]),
          "gallery photo": lambda im, p: photo_found_view(im, int(va[p])),

@@ -23,3 +23,14 @@ def painter_split(painters, seed=0, fractions=(0.6, 0.2, 0.2)):
         part[names[i]] = "train" if rank < n_train else "val" if rank < n_train + n_val else "test"
     p = np.array([part[x] for x in painters])
     return {k: np.flatnonzero(p == k) for k in ("train", "val", "test")}
+
+
+def shipped_on_validation():
+    """The shipped heads, the corpus, the validation rows of the shipped split and their labels, and a Lite0
+    style extractor: what the finder/photo experiments score views with."""
+    from classifier.model import load_bundle
+    bundle, _ = load_bundle(Path(__file__).parents[2] / "classifier/weights/efficientnet-lite0", "efficientnet-lite0")
+    corpus = labelled_corpus(BA)
+    parts = split_indices(corpus.labels, near_duplicate_groups(load_view("efficientnet-lite0", "kaggle", "clean")[1], 0.80), 0)
+    va = parts["val"]
+    return bundle, corpus, va, corpus.labels[va], StyleExtractor(FeatureConfig())

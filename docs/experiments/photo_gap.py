@@ -7,14 +7,9 @@ from load import *
 import torch
 from PIL import ImageFilter
 import classifier.photo as photo
-from classifier.model import load_bundle
 from classifier.features import extract
 torch.set_num_threads(2)
-bundle, _ = load_bundle(Path(__file__).parents[2] / "classifier/weights/efficientnet-lite0", "efficientnet-lite0")
-corpus = labelled_corpus(BA)
-parts = split_indices(corpus.labels, near_duplicate_groups(load_view("efficientnet-lite0", "kaggle", "clean")[1], 0.80), 0)
-va = parts["val"]; y = corpus.labels[va]
-extractor = StyleExtractor(FeatureConfig())
+bundle, corpus, va, y, extractor = shipped_on_validation()
 
 import inspect, textwrap
 src = inspect.getsource(photo.simulate_gallery_photo).replace("def simulate_gallery_photo(image: Image.Image, seed: int) -> Image.Image:", "def flagged_photo(image, seed, glare_on, optics_on, jpeg_on):")

@@ -6,7 +6,6 @@ from load import *
 import torch
 import classifier.photo as photo
 from classifier.photo import WALLS, FRAMES, _perspective_coeffs, find_painting
-from classifier.model import load_bundle
 from classifier.features import extract
 torch.set_num_threads(2)
 
@@ -58,11 +57,7 @@ def oracle(image, seed):
 
 
 if __name__ == "__main__":
-    bundle, _ = load_bundle(Path(__file__).parents[2] / "classifier/weights/efficientnet-lite0", "efficientnet-lite0")
-    corpus = labelled_corpus(BA)
-    parts = split_indices(corpus.labels, near_duplicate_groups(load_view("efficientnet-lite0", "kaggle", "clean")[1], 0.80), 0)
-    va = parts["val"]; y = corpus.labels[va]
-    extractor = StyleExtractor(FeatureConfig())
+    bundle, corpus, va, y, extractor = shipped_on_validation()
     for name, view in (("geometry + shipped finder", lambda im, p: find_painting(geometry_photo(im, 10_000 + int(va[p]))[0])),
                        ("geometry + oracle rectification", lambda im, p: oracle(im, 10_000 + int(va[p])))):
         t = time.time()

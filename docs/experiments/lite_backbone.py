@@ -1,4 +1,4 @@
-"""Lite0 vs Lite1 vs both (concatenated style features), clean-only heads, on a subset: 30 train images per
+"""Lite0 vs another Lite backbone (`lite_backbone.py efficientnet-lite1|efficientnet-lite2`) vs both (concatenated style features), clean-only heads, on a subset: 30 train images per
 artist (the train part of the shipped split) and the whole validation part."""
 import sys, time; sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
 from analyse import *
@@ -12,11 +12,14 @@ rng = np.random.default_rng(0)
 train = np.sort(np.concatenate([rng.permutation(parts["train"][y[parts["train"]] == c])[:30] for c in range(N)]))
 val = parts["val"]
 rows = np.concatenate([train, val])
-cfg2 = FeatureConfig(encoder="efficientnet-lite1", blocks=tuple(range(21)), gram_blocks=(6, 10, 14))
+encoder = sys.argv[1]
+short = encoder.removeprefix("efficientnet-")  # "lite2": the cache name the figures were run with
+# Lite1 and Lite2 both have 21 blocks; 6, 10, 14 end the stages matching Lite0's Gram blocks 4, 7, 10.
+cfg2 = FeatureConfig(encoder=encoder, blocks=tuple(range(21)), gram_blocks=(6, 10, 14))
 t = time.time()
-L1 = cached_extract(StyleExtractor(cfg2), [corpus.paths[i] for i in rows], "lite1-subset", identity_view, CACHE, batch_size=16, workers=2).styles
-print(f"lite1 features {L1.shape} {time.time()-t:.0f}s", flush=True)
-feats = {"lite0": Ks[rows], "lite1": L1, "lite0+lite1": np.concatenate([Ks[rows], L1], axis=1)}
+other = cached_extract(StyleExtractor(cfg2), [corpus.paths[i] for i in rows], f"{short}-subset", identity_view, CACHE, batch_size=16, workers=2).styles
+print(f"{short} features {other.shape} {time.time()-t:.0f}s", flush=True)
+feats = {"lite0": Ks[rows], short: other, f"lite0+{short}": np.concatenate([Ks[rows], other], axis=1)}
 for name, f in feats.items():
     tr, va = f[:len(train)], f[len(train):]
     std = Standardizer.fit(tr)
