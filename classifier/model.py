@@ -42,10 +42,11 @@ def _blas_controller() -> ThreadpoolController:
 
 
 def unknown_signals(known_logit: np.ndarray, logits: np.ndarray, probabilities: np.ndarray,
-                    distance: DistanceModel, standard: np.ndarray) -> np.ndarray:
-    """[N, len(SIGNALS)]: the unknown rule's signals for standardised features (see classifier/unknown.py)."""
-    return np.column_stack([known_logit[:, 0], probabilities.max(axis=1), logsumexp(logits, axis=1),
-                            *distance.scores(standard)])
+                    distance: DistanceModel | None, standard: np.ndarray) -> np.ndarray:
+    """[N, len(SIGNALS)]: the unknown rule's signals for standardised features (see classifier/unknown.py);
+    without a distance model (a rule that does not use it) its two columns are NaN."""
+    distances = distance.scores(standard) if distance is not None else np.full((2, len(standard)), np.nan)
+    return np.column_stack([known_logit[:, 0], probabilities.max(axis=1), logsumexp(logits, axis=1), *distances])
 
 
 @dataclass
@@ -58,7 +59,7 @@ class HeadBundle:
     genre_head: LinearHead
     known_head: LinearHead  # known artists (1) vs other painters (0)
     temperature: float
-    distance: DistanceModel
+    distance: DistanceModel | None  # kept only when the rule uses its signals
     rule: UnknownRule
 
     def logits(self, styles: np.ndarray) -> np.ndarray:
@@ -79,6 +80,11 @@ class HeadBundle:
 
     def arrays(self) -> dict[str, np.ndarray]:
         half = lambda a: np.asarray(a, dtype=np.float16)
+        distance = {} if self.distance is None else {
+            "basis": half(self.distance.basis),
+            "whiten": np.asarray(self.distance.whiten, np.float32),
+            "centroids": np.asarray(self.distance.means, np.float32),
+        }
         return {
             "mean": np.asarray(self.standardizer.mean, np.float32),
             "scale": np.asarray(self.standardizer.scale, np.float32),
@@ -88,11 +94,9 @@ class HeadBundle:
             "genre_bias": np.asarray(self.genre_head.bias, np.float32),
             "known_weight": half(self.known_head.weight),
             "known_bias": np.asarray(self.known_head.bias, np.float32),
-            "basis": half(self.distance.basis),
-            "whiten": np.asarray(self.distance.whiten, np.float32),
-            "centroids": np.asarray(self.distance.means, np.float32),
             "rule_centre": self.rule.centre,
             "rule_spread": self.rule.spread,
+            **distance,
         }
 
     def description(self) -> dict:
@@ -145,7 +149,7 @@ def load_bundle(directory: Path, encoder: str) -> tuple[HeadBundle, dict]:
         genre_head=LinearHead(a["genre_weight"], a["genre_bias"]),
         known_head=LinearHead(a["known_weight"], a["known_bias"]),
         temperature=float(manifest["temperature"]),
-        distance=DistanceModel(a["basis"], a["whiten"], a["centroids"]),
+        distance=DistanceModel(a["basis"], a["whiten"], a["centroids"]) if "basis" in a else None,
         rule=UnknownRule(rule["method"], float(rule["threshold"]), a["rule_centre"], a["rule_spread"]),
     )
     return bundle, manifest

@@ -172,6 +172,9 @@ def fit_bundle(styles_by_view: dict[str, np.ndarray], corpus: LabelledCorpus, pa
         return unknown_signals(known_head(standard), logits, calibrated(logits, temperature), distance, standard)
 
     bundle.rule, fit_aurocs = fit_rule(signals(styles_by_view["small-jpeg"][parts["val"]]), signals(rule_unknown))
+    if not bundle.rule.uses_distance:
+        # The distance model's 16k x 128 basis was most of the heads' size and load time.
+        bundle.distance = None
     val_labels = corpus.labels[parts["val"]]
     fitting = {"temperature": temperature, "unknown_rule_auroc_on_fit": fit_aurocs,
                "unknown_fit_images": int(len(rule_unknown)),

@@ -79,6 +79,10 @@ class UnknownRule:
     def known(self, signals: np.ndarray) -> np.ndarray:
         return self.score(signals) >= self.threshold
 
+    @property
+    def uses_distance(self) -> bool:
+        return bool(set(METHODS[self.method]) & {SIGNALS.index("distance"), SIGNALS.index("residual")})
+
 
 def auroc(known_scores: np.ndarray, unknown_scores: np.ndarray) -> float:
     from sklearn.metrics import roc_auc_score

@@ -234,6 +234,27 @@ def test_known_head_tells_the_artists_from_painters_it_has_never_seen(tiny, extr
     assert auroc(head(standardizer(x_test))[:, 0], head(standardizer(unseen))[:, 0]) >= 0.75
 
 
+def test_heads_without_the_distance_model_their_rule_does_not_use_answer_the_same(extractor, tmp_path):
+    """The rule reads the known head alone: saved without the distance model (most of the heads' size), the
+    bundle gives the same answers; a rule that reads distances keeps it."""
+    from dataclasses import replace
+
+    from classifier.model import save_bundle
+
+    bundle, manifest = load_bundle(SHIPPED, "efficientnet-lite0")
+    assert not bundle.rule.uses_distance and replace(bundle.rule, method="combined").uses_distance
+    styles = extract(extractor, [r.image_path for r in load_met()[:6]]).styles
+    save_bundle(replace(bundle, distance=None), tmp_path, manifest, {})
+    slim, _ = load_bundle(tmp_path, "efficientnet-lite0")
+    assert slim.distance is None
+    with np.load(tmp_path / "heads.npz") as saved:
+        assert "basis" not in saved.files and "known_weight" in saved.files
+    before, after = bundle(styles), slim(styles)
+    np.testing.assert_allclose(after.probabilities, before.probabilities, atol=1e-6)
+    np.testing.assert_array_equal(after.known, before.known)
+    np.testing.assert_allclose(after.known_score, before.known_score, atol=1e-5)
+
+
 def test_heads_of_another_encoder_are_refused_with_the_fix():
     with pytest.raises(HeadsError, match="museum train"):
         load_bundle(SHIPPED, "efficientnet-lite2")
