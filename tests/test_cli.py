@@ -151,8 +151,9 @@ def test_settings_beside_an_artifact_carry_no_machine_paths(tmp_path):
     written = Settings(index_dir=INDEX_ROOT / "x", best_artworks=tmp_path).to_json()
     assert written["index_dir"] == "index/x" and written["heads_dir"] == "classifier/weights/efficientnet-lite0"
     assert written["best_artworks"] == str(tmp_path) and "threads" not in written  # outside the project: as given
-    committed = json.loads((INDEX_ROOT / "met-efficientnet-lite0" / "settings.json").read_text())
-    assert not any(str(value).startswith("/") for value in committed.values())
+    for artifact in (INDEX_ROOT / "met-efficientnet-lite0", PROJECT_ROOT / "classifier/weights/efficientnet-lite0"):
+        committed = json.loads((artifact / "settings.json").read_text())
+        assert not any(str(value).startswith("/") for value in committed.values()), artifact
 
 
 def test_ci_runs_the_readme_test_command_with_the_linter():

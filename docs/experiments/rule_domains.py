@@ -5,7 +5,7 @@ from load import *
 from classifier.features import cached_extract
 from classifier.train import met_paintings, other_painters as op
 from classifier.photo import found_view
-from classifier.unknown import auroc, UnknownRule, METHODS, fit_rule
+from classifier.unknown import auroc, UnknownRule, METHODS
 from classifier.model import unknown_signals, load_bundle
 from classifier.calibration import calibrated
 from data.corpora import load_met
@@ -40,8 +40,10 @@ r = bundle.rule
 print(f"Met val half: {(is_known & (met_half==0)).sum()} by-50, {(~is_known & (met_half==0)).sum()} others; "
       f"test half: {(is_known & (met_half==1)).sum()} / {(~is_known & (met_half==1)).sum()}")
 for m in METHODS:
-    rule, _ = fit_rule(sk, so)  # centre/spread as the product fits them
-    probe = UnknownRule(m, 0.0, rule.centre, rule.spread)
+    if bundle.distance is None and UnknownRule(m, 0.0, 0, 1).uses_distance:
+        continue  # heads saved without the distance model (their rule does not read it)
+    centre, spread = sk.mean(axis=0), np.maximum(sk.std(axis=0), 1e-6)  # as fit_rule z-scores them
+    probe = UnknownRule(m, 0.0, centre, spread)
     ks, us, ms = probe.score(sk), probe.score(so), probe.score(sm)
     # threshold as fit_rule picks it, for this method
     best, thr = -1, np.quantile(ks, 0.08)
