@@ -194,7 +194,7 @@ def bench_scale(count: int, dim: int, params: IvfPqParams, nprobes: tuple[int, .
     Each (nprobe, k_factor) pair is measured; k_factor only when the index has a refine copy.
     """
     probe = synthetic_vectors(queries, dim, seed=seed, points_seed=1)
-    sample = synthetic_vectors(min(count, params.train_size), dim, seed=seed, points_seed=2)
+    sample = synthetic_vectors(params.sample_size(count), dim, seed=seed, points_seed=2)
     index = new_ivfpq(dim, count, params)
     started = time.perf_counter()
     index.train(sample)
@@ -230,7 +230,8 @@ def bench_scale(count: int, dim: int, params: IvfPqParams, nprobes: tuple[int, .
             searches.append({"nprobe": nprobe, "k_factor": k_factor, f"recall_at_{k}": round(recall, 4),
                              **percentiles(timings)})
     set_search_params(index, params.nprobe, params.k_factor)
-    return {"vectors": count, "dim": dim, "index": describe(index), "factory": params.factory(dim, count),
+    return {"vectors": count, "dim": dim, "index": describe(index, trained_on=params.sample_size(count)),
+            "factory": params.factory(dim, count),
             "train_s": round(train_s, 1), "add_s": round(add_s, 1), "build_s": round(train_s + add_s, 1),
             "index_disk_mb": round(on_disk_mb), "index_ram_mb": round(in_ram_mb),
             "float32_would_be_mb": round(count * dim * 4 / 2**20), "queries": queries, "searches": searches}

@@ -320,7 +320,8 @@ def build_store(records: list[Artwork], encoder: Encoder, directory: Path | str,
         refs = _persist_in_shards(refs, [row["content_hash"] for _, row in kept], shards, options.shard_size)
     index = build_index_from_rows(len(refs), encoder.dim, lambda rows: _gather(refs, rows, shards), kind=kind,
                                   ivfpq=options.ivfpq, seed=options.seed)
-    _write(directory, frame, index, encoder, corpus, settings or {})
+    _write(directory, frame, index, describe(index, trained_on=options.ivfpq.sample_size(len(refs))), encoder, corpus,
+           settings or {})
     if kind != IVFPQ:  # the index holds the vectors exactly: the shards were only there to resume
         shutil.rmtree(directory / SHARDS_DIR, ignore_errors=True)
     report.seconds = time.perf_counter() - started
@@ -384,8 +385,8 @@ def _encode_missing(records, positions, rows, encoder, shards, vectors, report, 
         report.encoded += len(encoded)
 
 
-def _write(directory: Path, frame: pd.DataFrame, index: faiss.Index, encoder: Encoder, corpus: Corpus,
-           settings: dict) -> None:
+def _write(directory: Path, frame: pd.DataFrame, index: faiss.Index, description: dict, encoder: Encoder,
+           corpus: Corpus, settings: dict) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     items_bytes = frame.to_csv(index=False).encode("utf-8")
     atomic_write_bytes(directory / ITEMS_FILE, items_bytes)
@@ -398,7 +399,7 @@ def _write(directory: Path, frame: pd.DataFrame, index: faiss.Index, encoder: En
         "corpus": corpus.to_json(),
         "count": int(index.ntotal),
         "index_kind": index_kind(index),
-        "index": describe(index),
+        "index": description,
         "metric": "inner_product (cosine on L2-normalised vectors)",
         "items_digest": sha256_bytes("\n".join(frame["content_hash"]).encode()),
         "files": {INDEX_FILE: {"size": index_path.stat().st_size, "sha256": sha256_file(index_path)},

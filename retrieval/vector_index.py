@@ -61,6 +61,10 @@ class IvfPqParams:
     k_factor: int = 8
     train_size: int = 100_000
 
+    def sample_size(self, count: int) -> int:
+        """Vectors the index is trained on when it holds `count`."""
+        return min(count, self.train_size)
+
     def lists_for(self, count: int) -> int:
         if self.nlist:
             return self.nlist
@@ -118,7 +122,7 @@ def build_index_from_rows(count: int, dim: int, take: Callable[[np.ndarray], np.
     if chosen != IVFPQ:
         return build_index(take(np.arange(count)), chosen)
     index = new_ivfpq(dim, count, ivfpq)
-    sample = np.random.default_rng(seed).choice(count, min(count, ivfpq.train_size), replace=False)
+    sample = np.random.default_rng(seed).choice(count, ivfpq.sample_size(count), replace=False)
     index.train(np.ascontiguousarray(take(np.sort(sample)), dtype=np.float32))
     return fill_in_chunks(index, (take(np.arange(start, min(count, start + chunk_rows)))
                                   for start in range(0, count, chunk_rows)))
@@ -135,8 +139,9 @@ def set_search_params(index: faiss.Index, nprobe: int | None = None, k_factor: i
         space.set_index_parameter(index, "k_factor_rf", int(k_factor))
 
 
-def describe(index: faiss.Index) -> dict:
-    """Kind and parameters, for the manifest."""
+def describe(index: faiss.Index, trained_on: int = 0) -> dict:
+    """Kind and parameters, for the manifest; `trained_on` is the IVF-PQ training sample's size (FAISS does not
+    keep it)."""
     kind = index_kind(index)
     if kind == HNSW:
         return {"kind": kind, "M": HNSW_M, "ef_search": int(index.hnsw.efSearch)}
@@ -149,7 +154,7 @@ def describe(index: faiss.Index) -> dict:
         return {"kind": kind, **asdict(IvfPqParams(
             pca=int(pca), nlist=int(ivf.nlist), m=int(pq.M), nbits=int(pq.nbits), nprobe=int(ivf.nprobe),
             refine=_refine_code(refined.refine_index) if refined else "",
-            k_factor=int(refined.k_factor) if refined else 1, train_size=0))}
+            k_factor=int(refined.k_factor) if refined else 1, train_size=int(trained_on)))}
     return {"kind": kind}
 
 

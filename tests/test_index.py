@@ -115,7 +115,7 @@ def test_ivfpq_index_round_trip_through_the_store(small_folder, tmp_path, lite0)
     manifest = read_manifest(tmp_path / "index")
     assert report.count == 6 and manifest["index_kind"] == IVFPQ
     assert manifest["index"] == {"kind": IVFPQ, "pca": 0, "nlist": 2, "m": 16, "nbits": 2, "nprobe": 2,
-                                 "refine": "SQ8", "k_factor": 3, "train_size": 0}
+                                 "refine": "SQ8", "k_factor": 3, "train_size": 6}
     loaded = load_store(tmp_path / "index", lite0.name, nprobe=1, k_factor=2)
     assert describe(loaded.index) | {"nprobe": 1, "k_factor": 2} == describe(loaded.index)  # overridden on load
     query = loaded.records[2]
