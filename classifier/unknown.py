@@ -103,13 +103,20 @@ def fit_rule(known: np.ndarray, unknown: np.ndarray,
         aurocs[method] = auroc(probe.score(known), probe.score(unknown))
     method = max(METHODS, key=aurocs.get)
     probe = UnknownRule(method, 0.0, centre, spread)
-    known_scores, unknown_scores = probe.score(known), probe.score(unknown)
-    best, best_threshold = -1.0, float(np.quantile(known_scores, 1 - min_known_answered))
+    threshold = best_threshold(probe.score(known), probe.score(unknown), min_known_answered)
+    return UnknownRule(method, threshold, centre, spread), aurocs
+
+
+def best_threshold(known_scores: np.ndarray, unknown_scores: np.ndarray,
+                   min_known_answered: float = MIN_KNOWN_ANSWERED) -> float:
+    """The threshold with the best balanced accuracy among those answering at least `min_known_answered` of
+    the known scores."""
+    best, chosen = -1.0, float(np.quantile(known_scores, 1 - min_known_answered))
     for threshold in np.sort(known_scores):
         answered = (known_scores >= threshold).mean()
         if answered < min_known_answered:
             break
         balanced = (answered + (unknown_scores < threshold).mean()) / 2
         if balanced > best:
-            best, best_threshold = balanced, float(threshold)
-    return UnknownRule(method, best_threshold, centre, spread), aurocs
+            best, chosen = balanced, float(threshold)
+    return chosen

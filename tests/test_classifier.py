@@ -234,6 +234,15 @@ def test_known_head_tells_the_artists_from_painters_it_has_never_seen(tiny, extr
     assert auroc(head(standardizer(x_test))[:, 0], head(standardizer(unseen))[:, 0]) >= 0.75
 
 
+def test_unknown_threshold_answers_enough_known_paintings_and_rejects_what_it_can():
+    from classifier.unknown import best_threshold
+
+    known, unknown = np.arange(100.0), np.arange(-50.0, 10.0)  # unknown scores overlap the lowest known ones
+    threshold = best_threshold(known, unknown, min_known_answered=0.92)
+    assert (known >= threshold).mean() >= 0.92 and threshold == 8.0  # as far as the floor allows
+    assert best_threshold(known, unknown - 60, min_known_answered=0.92) == 0.0  # apart: every known one answered
+
+
 def test_heads_without_the_distance_model_their_rule_does_not_use_answer_the_same(extractor, tmp_path):
     """The rule reads the known head alone: saved without the distance model (most of the heads' size), the
     bundle gives the same answers; a rule that reads distances keeps it."""

@@ -7,7 +7,7 @@ from classifier.heads import Standardizer, fit_known_head, fit_artist_head
 from classifier.split import near_duplicate_groups, split_indices
 from classifier.train import other_painters as op, met_paintings
 from classifier.photo import found_view
-from classifier.unknown import auroc
+from classifier.unknown import auroc, best_threshold
 
 def canon(view):
     return lambda im, i: small_jpeg_view(view(im, i), i)
@@ -28,21 +28,12 @@ metc = f(mo + mk, "met-found-canon", canon(found_view))
 nmo = len(mo)
 mlab = np.array([corpus.artists.index(n) for n in mnames])
 
-def threshold(k, u, floor=0.92):
-    best, thr = -1, np.quantile(k, 1 - floor)
-    for t in np.sort(k):
-        a = (k >= t).mean()
-        if a < floor: break
-        b = (a + (u < t).mean()) / 2
-        if b > best: best, thr = b, t
-    return thr
-
 def report(name, known_rows, inputs_val, inputs_met, artist_rows=None):
     st = Standardizer.fit(known_rows)
     head = fit_known_head(st(known_rows), st(oth[otr]))
     s = lambda x: head(st(x))[:, 0]
     kv, uv = s(inputs_val), s(oth[ova])
-    thr = threshold(kv, uv)
+    thr = best_threshold(kv, uv)
     mo_s, mk_s = s(inputs_met[:nmo]), s(inputs_met[nmo:])
     print(f"{name}: val AUROC {auroc(kv, uv):.3f} answered {(kv>=thr).mean():.3f} rejected {(uv<thr).mean():.3f} | "
           f"Met others AUROC vs val known {auroc(kv, mo_s):.3f} rejected {(mo_s<thr).mean():.3f} | Met by-50 answered {(mk_s>=thr).mean():.3f}", flush=True)
