@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 from app import answers, collection, paintings, vision
@@ -94,17 +95,37 @@ def _new_image(resources: Resources, state: SessionState, source) -> tuple[Sessi
         reason = paintings.friendly(error) if isinstance(error, ImageError) else "the file cannot be read"
         return state, say_in(state, "bad_image", ["Help"], {"reason": reason}, intent="bad_image", error=reason)
     image = paintings.kept(seen.image)
-    seen_by = vision.look(resources, image)  # one forward, batched with other visitors'
-    match = paintings.catalogue_match(resources, seen_by.match_vector)
+    # The photo's keypoints (OpenCV releases the GIL) are found while the backbone looks at the painting.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        photo = pool.submit(paintings.photo_features, resources, seen.image)
+        seen_by = vision.look(resources, image)  # one forward, batched with other visitors'
+        match, others = paintings.catalogue_match(resources, seen_by.match_vector, photo.result(),
+                                                  image.width / seen.image.width)
+    return _focus_on(resources, state, seen.key, image, seen_by, match, others)
+
+
+def _focus_on(resources: Resources, state: SessionState, key: str, image, seen_by: vision.Look, match: dict | None,
+              others: list[dict]) -> tuple[SessionState, Reply]:
     hits = paintings.look_alikes(resources, seen_by.similar_vector, match, GALLERY_SIZE)
     prediction = seen_by.prediction
     focus = _artist_from(resources, match, prediction)
     # The painting found in the picture is the view the classifier judged: "why?" explains it.
     state = SessionState(focus_artist=focus.name if focus else None, image_artist=focus.name if focus else None,
-                         image_key=seen.key, image=image, painting=seen_by.painting,
+                         image_key=key, image=image, painting=seen_by.painting,
                          image_vector=seen_by.similar_vector, prediction=prediction, match=match,
-                         neighbours=tuple(hits), turns=state.turns, last_intent="identify", language=state.language)
+                         other_matches=tuple(others), look=seen_by, neighbours=tuple(hits), turns=state.turns,
+                         last_intent="identify", language=state.language)
     return state, _identify(resources, state)
+
+
+def _other_painting(resources: Resources, state: SessionState) -> tuple[SessionState, Reply]:
+    """"And the other one?": the next collection painting recognised in the same photo becomes the subject."""
+    if not state.other_matches:
+        key = "no_other_painting" if state.image is not None else "show_first"
+        return state, say_in(state, key, ["Show similar", "Why?"] if state.image is not None else ["Help"])
+    other, *rest = state.other_matches
+    shown = [m for m in (state.match,) if m]
+    return _focus_on(resources, state, state.image_key, state.image, state.look, other, [*rest, *shown])
 
 
 def _artist_from(resources: Resources, match: dict | None, prediction: dict | None) -> ArtistEntry | None:
@@ -127,8 +148,17 @@ def _identify(resources: Resources, state: SessionState) -> Reply:
     lines = []
     if state.match:
         m = state.match
-        lines.append(phrase("match", language, title=m["title"], date=f" ({m['date']})" if m.get("date") else "",
-                            artist=m["artist"] or phrase("unidentified", language), score=f"{m['score']:.2f}"))
+        verified = m.get("method") == "verified"
+        lines.append(phrase("match_verified" if verified else "match", language, title=m["title"],
+                            date=f" ({m['date']})" if m.get("date") else "",
+                            artist=m["artist"] or phrase("unidentified", language), score=f"{m['score']:.2f}",
+                            inliers=m.get("inliers")))
+        if state.other_matches:
+            o = state.other_matches[0]
+            lines.append(phrase("another_painting", language, title=o["title"],
+                                artist=o["artist"] or phrase("unidentified", language)))
+    elif paintings.verifies(resources):
+        lines.append(phrase("not_in_collection", language))
     if state.prediction:
         lines.append(paintings.prediction_sentence(state.prediction, language, matched=bool(state.match)))
         predicted = state.prediction.get("artist")
@@ -179,6 +209,8 @@ def _answer(resources: Resources, state: SessionState, text: str, intent: Intent
     if name.startswith("cant_"):  # prices, who is shown, meaning, the museum's rooms: say so, answer nothing else
         reason = phrase(name.replace("cant_", "why_", 1), state.language)
         return state, say_in(state, "cant_answer", ["Help"], {"why": reason}, cannot=name)
+    if name == "other_painting":
+        return _other_painting(resources, state)
     if name == "identify" and not named and kb is not None and (work := kb.work_named(text)):
         entry, title = work
         state = dataclasses.replace(state, focus_artist=entry.name)

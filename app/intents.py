@@ -18,6 +18,8 @@ FACTS = ("born", "died", "age", "birthplace", "deathplace", "nationality", "move
 
 # Checked in order: the first rule that matches decides ("where was he born" before "born").
 RULES: list[tuple[str, re.Pattern]] = [(name, re.compile(pattern, re.I)) for name, pattern in [
+    ("other_painting", r"\b(and )?the other (one|painting|picture)\b|\bthe second (one|painting)\b"
+                       r"|\b(what|which) is the other\b"),
     ("greet", r"^\W*(hi|hello|hey|hiya|good (morning|afternoon|evening)|bonjour|hola|hallo|ciao)\b\W*$"),
     ("thanks", r"^\W*(thanks?|thank you|cheers)\b[\w\s,!.]{0,30}$|^\W*(ok(ay)?|nice|great|cool|wow)\W*$"),
     ("help", r"^\W*(help|\?+)\W*$|\bwhat can (you|i)\b|\bhow does (this|it) work\b|\bwhat do you do\b"

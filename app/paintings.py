@@ -82,17 +82,59 @@ def friendly(error: ImageError) -> str:
     return str(error).split(": ", 1)[-1]
 
 
-def catalogue_match(resources: Resources, vector: np.ndarray | None) -> dict | None:
-    """The collection painting the picture is (`vision.Look.match_vector`), or None; the match says the
-    threshold it passed."""
+def photo_features(resources: Resources, image: Image.Image):
+    """The photo's local features at up to `photo_side` px (not the 256 px the classifier sees), with the
+    extractor the collection's were made with; None when the collection has none (an index built without them)."""
     loaded = resources.match_index or resources.index
-    hits = _nearest(loaded, vector, 1)
-    threshold = match_threshold(loaded)
-    return {**hits[0], "threshold": threshold} if hits and hits[0]["score"] >= threshold else None
+    store = getattr(loaded, "local", None)
+    if store is None:
+        return None
+    from retrieval.local import extract
+
+    settings = resources.settings
+    return extract(image, store.spec.extractor, settings.photo_side, settings.photo_keypoints)
+
+
+def verifies(resources: Resources) -> bool:
+    """The collection's index holds local features, so a photo of one of its paintings is verified, and a
+    photo verified as none of them is of a painting the museum does not hold."""
+    return getattr(resources.match_index or resources.index, "local", None) is not None
+
+
+def catalogue_match(resources: Resources, vector: np.ndarray | None, photo=None, shown_scale: float = 1.0) \
+        -> tuple[dict | None, list[dict]]:
+    """(the collection painting the picture shows, the other collection paintings seen beside it).
+
+    With the collection's local features (`photo`: `photo_features` of the picture) the paintings sharing most of
+    its visual words (`match_shortlist`) and those nearest its global vector (`match_global`) are the
+    candidates, and a painting is the match when a homography verifies it
+    (retrieval/local); its outline is given in the pixels of the picture as shown (`shown_scale` = shown /
+    original). Without them, the nearest painting is the match when its cosine passes the threshold measured
+    for those vectors (`match_threshold`)."""
+    loaded = resources.match_index or resources.index
+    store = getattr(loaded, "local", None)
+    if store is None or photo is None:
+        hits = _nearest(loaded, vector, 1)
+        threshold = match_threshold(loaded)
+        match = {**hits[0], "threshold": threshold, "method": "cosine"} if hits and hits[0]["score"] >= threshold \
+            else None
+        return match, []
+    from retrieval.local import recognise
+
+    settings = resources.settings
+    nearest = {hit["row"]: hit for hit in _nearest(loaded, vector, len(loaded))}  # one dot product per painting
+    _, by_words = store.shortlist(photo, settings.match_shortlist)
+    by_vector = list(nearest)[:settings.match_global if len(by_words) else settings.match_shortlist]
+    candidates = list(dict.fromkeys([*map(int, by_words), *by_vector]))
+    found = recognise(photo, store, candidates, settings.match_rule())
+    seen = [{**nearest[r.row], "method": "verified", "cosine": nearest[r.row]["score"],
+             **r.verification.to_json(), "outline": (r.verification.outline * shown_scale).round(1).tolist(),
+             "photo_share": round(r.area, 3), "min_inliers": settings.match_min_inliers} for r in found]
+    return (seen[0] if seen else None), seen[1:]
 
 
 def match_threshold(loaded) -> float:
-    """The threshold measured for the vectors of index `loaded`."""
+    """The cosine threshold measured for the vectors of index `loaded` (used without local features)."""
     from retrieval.encoders import WHOLE_ENCODERS
 
     whole = loaded is not None and loaded.manifest["encoder"]["name"] in WHOLE_ENCODERS
@@ -186,7 +228,12 @@ def prediction_sentence(prediction: dict, language: str = DEFAULT_LANGUAGE, matc
 def why_sentence(prediction: dict | None, match: dict | None, hits: list[dict]) -> str:
     """A fallback explanation built only from numbers the engine already has."""
     parts = []
-    if match:
+    if match and match.get("method") == "verified":
+        parts.append(f"The photo shows *{match['title']}* by {match['artist'] or 'an unidentified artist'} from the "
+                     f"collection: {match['inliers']} points of the photo line up with the museum's image of it "
+                     f"under one perspective ({match['inlier_share']:.0%} of the candidate pairs; a painting needs "
+                     f"{match['min_inliers']}), so I read the answer from the museum's record.")
+    elif match:
         parts.append(f"The picture matches *{match['title']}* by {match['artist'] or 'an unidentified artist'} "
                      f"in the collection (similarity {match['score']:.2f}; other paintings stay below "
                      f"{match.get('threshold', CATALOGUE_MATCH)}), so I read the answer from the museum's record.")

@@ -60,6 +60,20 @@ class Settings(BaseSettings):
     ray_cpus_per_actor: float = 1.0  # CPUs (and torch threads) per actor
     ray_batch_size: int = 64  # files per actor call (about 2 s of work for one Lite0 actor)
     top_k: int = 10
+    # Recognising the collection's own painting in a visitor's photo (retrieval/local): a shortlist by the global
+    # vector, then local features matched and verified by a homography. `museum bench match` chose these on its
+    # validation photos (docs/benchmarks.md).
+    local_extractor: str = "sift"  # the collection's keypoints, stored with every index build; "none": not stored
+    local_max_side: int = 640  # a collection painting is read at most this large (longest side) for its keypoints
+    local_max_keypoints: int = 400  # the strongest keypoints kept per painting (132 bytes each for SIFT)
+    local_words: int = 8192  # visual words the shortlist clusters the collection's descriptors into (0: none)
+    photo_side: int = 1024  # a visitor's photo is searched for keypoints at most this large
+    photo_keypoints: int = 2000  # the strongest keypoints kept of a photo
+    match_shortlist: int = 15  # candidates verified per photo: the paintings sharing most of its visual words,
+    match_global: int = 5  # and those nearest its global vector (all from it for a collection without words)
+    match_matcher: str = "ratio"  # tentative pairs: "ratio" (Lowe's test) or "mutual" (and each other's nearest)
+    match_ratio: float = 0.8  # Lowe's ratio
+    match_min_inliers: int = 15  # pairs the homography must explain for a painting to be recognised
     seed: int = 0
     kiosk_idle_seconds: float = 180.0  # a kiosk session resets after this long without a visitor
     log_level: str = "WARNING"
@@ -75,6 +89,19 @@ class Settings(BaseSettings):
     @classmethod
     def _split_paths(cls, value):
         return [part for part in value.split(os.pathsep) if part.strip()] if isinstance(value, str) else value
+
+    def local_spec(self):
+        """The local features an index build stores (None when `local_extractor` is "none")."""
+        from retrieval.local.store import LocalSpec
+
+        if self.local_extractor in ("", "none"):
+            return None
+        return LocalSpec(self.local_extractor, self.local_max_side, self.local_max_keypoints, self.local_words)
+
+    def match_rule(self):
+        from retrieval.local.recognise import MatchRule
+
+        return MatchRule(self.match_matcher, self.match_ratio, self.match_min_inliers)
 
     @model_validator(mode="after")
     def _decode_within_budget(self) -> "Settings":

@@ -48,6 +48,9 @@ class SessionState:
     image_vector: np.ndarray | None = field(default=None, repr=False, compare=False)
     prediction: dict | None = field(default=None, compare=False)  # the classifier's answer for the image
     match: dict | None = field(default=None, compare=False)  # the catalogue record the image is, if any
+    # Other collection paintings recognised in the same photo ("and the other one?"), the next first.
+    other_matches: tuple = field(default=(), compare=False)
+    look: object = field(default=None, repr=False, compare=False)  # the vision.Look of the photo, for those
     neighbours: tuple = ()  # hits (dicts) nearest to the image
     turns: int = 0
     last_intent: str | None = None

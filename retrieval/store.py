@@ -7,6 +7,8 @@ Layout of an index folder::
                     content_hash, size, mtime_ns
     manifest.json   encoder (name, version, dim), corpus, count, index kind, file checksums, created
     settings.json   the resolved settings the build ran with
+    local/          the images' keypoints and descriptors for verified matches (retrieval/local/store.py),
+                    unless the build was told not to extract them
     shards/         vectors as encoded (retrieval/shards.py), so an interrupted build resumes; kept
                     after the build only by an IVF-PQ index, whose codes cannot give the vectors back
 
@@ -34,6 +36,8 @@ from data.files import atomic_write_bytes, atomic_write_json, sha256_bytes, sha2
 from data.records import Artwork, frame_to_records, records_to_frame
 from retrieval.encoders import Encoder
 from retrieval.engines import LOCAL, EncodeJob, engine_named
+from retrieval.local.build import drop_shards, gather_features, visual_words
+from retrieval.local.store import LocalFeatureStore, LocalSpec, local_description, write_local_features
 from retrieval.shards import ShardRow, ShardSet
 from retrieval.vector_index import (
     APPROX_THRESHOLD,
@@ -102,6 +106,7 @@ class LoadedIndex:
     records: list[Artwork]  # aligned with the index rows
     items: pd.DataFrame
     manifest: dict
+    local: LocalFeatureStore | None = None  # keypoints and descriptors row by row, when the build extracted them
 
     @property
     def encoder_name(self) -> str:
@@ -193,7 +198,23 @@ def load_store(directory: Path | str, encoder_name: str | None = None, nprobe: i
     set_search_params(index, nprobe, k_factor)
     root = Corpus.from_json(manifest["corpus"]).resolve_root()
     records = frame_to_records(items.assign(image_path=[str(root / p) for p in items["image_path"]]))
-    return LoadedIndex(directory=directory, index=index, records=records, items=items, manifest=manifest)
+    return LoadedIndex(directory=directory, index=index, records=records, items=items, manifest=manifest,
+                       local=_local_store(directory, manifest, len(items)))
+
+
+def _local_store(directory: Path, manifest: dict, rows: int) -> LocalFeatureStore | None:
+    recorded = manifest.get("local_features")
+    if not recorded:
+        return None
+    try:
+        store = LocalFeatureStore(directory, LocalSpec.from_json(recorded))
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise IndexCorruptError(f"the local features of the index at {directory} are unreadable ({error}): rebuild "
+                                "it with `museum index build`") from None
+    if len(store) != rows:
+        raise IndexCorruptError(f"the index at {directory} holds local features of {len(store)} images for {rows} "
+                                "items: rebuild it with `museum index build`")
+    return store
 
 
 # --- building ------------------------------------------------------------------------------
@@ -219,6 +240,7 @@ class BuildOptions:
     workers: int = 2
     shard_size: int = SHARD_SIZE
     seed: int = 0
+    local: LocalSpec | None = LocalSpec()  # keypoints and descriptors to store for verified matches; None: none
 
 
 def _previous_vectors(directory: Path, encoder: Encoder, shards: ShardSet) -> tuple[dict, dict]:
@@ -306,10 +328,15 @@ def build_store(records: list[Artwork], encoder: Encoder, directory: Path | str,
     if not kept:
         raise IndexStoreError("no artwork of the corpus could be encoded; nothing was written")
     report.unchanged = (report.encoded == 0 and report.resumed == 0 and report.removed == 0
-                        and len(previous_paths) == len(kept) and not report.skipped)
+                        and len(previous_paths) == len(kept) and not report.skipped
+                        and _same_local_spec(directory, options.local))
     if report.unchanged and _same_order(directory, [row["image_path"] for _, row in kept]):
         report.seconds = time.perf_counter() - started
         return report
+    local = _local_features(directory, records, kept, options, report, progress)
+    if local is not None:
+        kept = [(position, row) for position, row in kept if position in local]
+        report.count = len(kept)
 
     frame = records_to_frame([records[position] for position, _ in kept])
     for column in ("image_path", "content_hash", "size", "mtime_ns"):
@@ -320,12 +347,58 @@ def build_store(records: list[Artwork], encoder: Encoder, directory: Path | str,
         refs = _persist_in_shards(refs, [row["content_hash"] for _, row in kept], shards, options.shard_size)
     index = build_index_from_rows(len(refs), encoder.dim, lambda rows: _gather(refs, rows, shards), kind=kind,
                                   ivfpq=options.ivfpq, seed=options.seed)
+    local_files, described = {}, None
+    if local is not None:
+        features = [local[p] for p, _ in kept]
+        vocabulary, words = visual_words(directory, _manifest_or_none(directory), features, options.local, options.seed)
+        local_files = write_local_features(directory, features, options.local, vocabulary, words)
+        described = local_description(features, options.local, vocabulary)
     _write(directory, frame, index, describe(index, trained_on=options.ivfpq.sample_size(len(refs))), encoder, corpus,
-           settings or {})
+           settings or {}, local_files, described)
+    drop_shards(directory)
     if kind != IVFPQ:  # the index holds the vectors exactly: the shards were only there to resume
         shutil.rmtree(directory / SHARDS_DIR, ignore_errors=True)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _manifest_or_none(directory: Path) -> dict | None:
+    try:
+        return read_manifest(directory)
+    except IndexStoreError:
+        return None
+
+
+def _same_local_spec(directory: Path, spec: LocalSpec | None) -> bool:
+    """The index at `directory` holds local features of `spec` (or none, when none are asked for)."""
+    try:
+        recorded = read_manifest(directory).get("local_features")
+    except IndexStoreError:
+        return False
+    if spec is None or recorded is None:
+        return spec is None and recorded is None
+    return {key: recorded.get(key) for key in spec.to_json()} == spec.to_json()
+
+
+def _local_features(directory: Path, records: list[Artwork], kept: list, options: BuildOptions, report: BuildReport,
+                    progress) -> dict | None:
+    """Position -> local features for the kept rows (None when the build stores none); an image whose features
+    cannot be extracted is skipped like one that cannot be encoded."""
+    if options.local is None:
+        return None
+    manifest = _manifest_or_none(directory)
+    try:
+        previous = pd.read_csv(directory / ITEMS_FILE, dtype=str, usecols=["content_hash"])["content_hash"].tolist()
+    except (OSError, ValueError):
+        previous = []
+    positions = [position for position, _ in kept]
+    features, failed = gather_features(
+        directory, manifest, previous, [Path(records[p].image_path) for p in positions],
+        [row["content_hash"] for _, row in kept], options.local, options.engine,
+        {**options.engine_options, "workers": options.workers}, options.shard_size, progress)
+    for local, reason in failed.items():
+        report.skipped[records[positions[local]].id] = reason
+    return {position: f for position, f in zip(positions, features) if f is not None}
 
 
 def _gather(refs: list, rows: np.ndarray, shards: ShardSet) -> np.ndarray:
@@ -386,7 +459,7 @@ def _encode_missing(records, positions, rows, encoder, shards, vectors, report, 
 
 
 def _write(directory: Path, frame: pd.DataFrame, index: faiss.Index, description: dict, encoder: Encoder,
-           corpus: Corpus, settings: dict) -> None:
+           corpus: Corpus, settings: dict, local_files: dict, local: dict | None) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     items_bytes = frame.to_csv(index=False).encode("utf-8")
     atomic_write_bytes(directory / ITEMS_FILE, items_bytes)
@@ -403,7 +476,8 @@ def _write(directory: Path, frame: pd.DataFrame, index: faiss.Index, description
         "metric": "inner_product (cosine on L2-normalised vectors)",
         "items_digest": sha256_bytes("\n".join(frame["content_hash"]).encode()),
         "files": {INDEX_FILE: {"size": index_path.stat().st_size, "sha256": sha256_file(index_path)},
-                  ITEMS_FILE: {"size": len(items_bytes), "sha256": sha256_bytes(items_bytes)}},
+                  ITEMS_FILE: {"size": len(items_bytes), "sha256": sha256_bytes(items_bytes)}, **local_files},
+        **({"local_features": local} if local else {}),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     atomic_write_json(directory / MANIFEST_FILE, manifest)  # last: it vouches for the files above

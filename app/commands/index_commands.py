@@ -50,6 +50,8 @@ def register(subparsers, common) -> None:
                        "Ray cluster (ray; pip install -e '.[cpu,scale]') (MUSEUM_ENGINE)")
     build.add_argument("--ray-address", help="the Ray cluster to join (MUSEUM_RAY_ADDRESS); "
                        "without it --engine ray starts a private local instance")
+    build.add_argument("--local-features", dest="local_extractor", choices=["sift", "orb", "none"],
+                       help="keypoints stored for recognising paintings in photos (MUSEUM_LOCAL_EXTRACTOR, sift)")
     build.set_defaults(handler=build_command)
 
     similar = subparsers.add_parser("similar", parents=[common])
@@ -80,7 +82,8 @@ def corpus_of(args) -> tuple[Corpus, str]:
 def build_command(args, settings: Settings) -> int:
     corpus, corpus_name = corpus_of(args)
     settings = settings.with_overrides(corpus=corpus_name, batch_size=args.batch_size, engine=args.engine,
-                                       ray_address=args.ray_address)
+                                       ray_address=args.ray_address,
+                                       local_extractor=getattr(args, "local_extractor", None))
     try:
         records = load_corpus(corpus.kind, corpus.root)
     except CorpusError as error:
@@ -123,7 +126,8 @@ def build_options(settings: Settings, kind: str = AUTO) -> BuildOptions:
                                           k_factor=settings.ivf_k_factor,
                                           train_size=settings.ivf_train_size),
                         engine=settings.engine, engine_options={"ray": ray}, batch_size=settings.batch_size,
-                        workers=settings.workers, shard_size=settings.shard_size, seed=settings.seed)
+                        workers=settings.workers, shard_size=settings.shard_size, seed=settings.seed,
+                        local=settings.local_spec())
 
 
 def _encoder(settings: Settings) -> Encoder:
