@@ -83,7 +83,7 @@ def _merge(first: Reply, second: Reply) -> Reply:
                                images=second.images or first.images, captions=second.captions or first.captions,
                                data={**first.data, "follow_up": second.data,
                                      "language": first.data.get("language") if localized else None},
-                               overlay=second.overlay)
+                               overlay=second.overlay if second.overlay is not None else first.overlay)
 
 
 # --- images -----------------------------------------------------------------------------
@@ -178,7 +178,8 @@ def _identify(resources: Resources, state: SessionState) -> Reply:
                        "classifier_problem": None if state.prediction else resources.problems.get("classifier"),
                        "artist_card": answers.card(entry, language) if entry else None, "results": gallery,
                        "language": language},
-                 suggestions=FOLLOW_UPS if entry else ["Show similar", "Why?"])
+                 suggestions=FOLLOW_UPS if entry else ["Show similar", "Why?"],
+                 overlay=paintings.outlined(state.image, state.match, state.other_matches))
 
 
 # --- text turns --------------------------------------------------------------------------

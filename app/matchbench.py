@@ -1,79 +1,199 @@
-"""How well the collection match (`CATALOGUE_MATCH`, app/paintings.py) tells the collection's paintings from others,
-with the vectors the app compares: the classifier's pooled vector of the painting found in a picture against the
-collection's index of the same vectors (`Resources.match_index`).
+"""`museum bench match`: how often a visitor's photo is recognised as the right collection painting, named as a
+wrong one, or left unmatched, with the app's own code (Resources, `paintings.photo_features` and
+`catalogue_match`, and whole image turns through `engine.respond`), on photo sets made by classifier/scenes.py:
 
-    python -m app.matchbench --best-artworks PATH [--others 100]
+- mild: straight on, frame and wall, glare; hard: a steep angle, 60-90% of the painting in view, a dim room,
+  a visitor's head in front, hand shake, a label card and part of a painting the museum does not own;
+- two: two collection paintings on one wall (the larger or central one is the answer, the other is named);
+- not in the collection: Kaggle paintings (`--best-artworks`) photographed mild and hard: no record may be named;
+- no painting: everyday photos (a cat, a person, coins, a page of text, ...): no painter may be named.
 
-Queries: a simulated gallery photo of every collection painting (should match it), and `--others` Kaggle
-paintings and a simulated photo of each (should match nothing, unless the Kaggle image is a reproduction of a
-collection painting: the five highest are printed to check by eye). Prints, per threshold, the photos named
-from the right record, those named as another painting, and the other paintings that would be matched.
+The collection's paintings are split in two by a seeded shuffle: the inlier threshold is chosen on the validation
+half (the smallest that names no wrong record there, on every set) and the test half is reported at the shipped
+threshold (`match_min_inliers`). Each photo is sent as a phone JPEG, some with an EXIF orientation.
 """
 
 from __future__ import annotations
 
-import argparse
+import io
 import random
+import time
+from dataclasses import dataclass
 
 import numpy as np
 
-from app.paintings import CATALOGUE_MATCH
 from app.resources import Resources
-from app.settings import Settings
-from classifier.photo import find_painting, simulate_gallery_photo
-from data.corpora import load_best_artworks
-from data.images import load_image
-from retrieval.vector_index import search
 
-THRESHOLDS = (0.65, 0.7, 0.75, 0.8, 0.85)
-OTHER_SIDE = 1024  # Kaggle images are shrunk first: the classifier sees 256 px, the finder 160
+THRESHOLDS = (8, 10, 12, 15, 20, 25, 30)
+SPLITS = ("validation", "test")
 
 
-def best_scores(resources: Resources, images, batch: int = 16) -> tuple[np.ndarray, np.ndarray]:
-    """(best cosine, its row) in the match index for each image, as app/vision.py computes them."""
-    scores, rows = [], []
-    for start in range(0, len(images), batch):
-        predictions, _ = resources.classifier.predict_paintings([find_painting(i) for i in images[start:start + batch]])
-        found, ids = search(resources.match_index.index, np.stack([p.embedding for p in predictions]), 1)
-        scores.append(found[:, 0])
-        rows.append(ids[:, 0])
-    return np.concatenate(scores), np.concatenate(rows)
+@dataclass
+class Case:
+    kind: str
+    split: str
+    photo: bytes  # the JPEG a visitor's phone sends
+    truth: tuple[int, ...]  # collection rows in view, the one meant first; () when none is
+    candidates: list = None  # (row, inliers) of every verified candidate, filled by `measure`
+    seconds: dict = None
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m app.matchbench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--best-artworks", required=True, help="a Kaggle 'Best Artworks' folder (paintings not in it)")
-    parser.add_argument("--others", type=int, default=100, help="Kaggle paintings to query (default 100)")
-    args = parser.parse_args(argv)
-    resources = Resources.from_settings(Settings())
-    collection = resources.match_index
-    if collection is None or resources.classifier is None:
-        raise SystemExit(f"no match index or classifier: {resources.problems}")
-    photos = [simulate_gallery_photo(load_image(r.image_path), seed) for seed, r in enumerate(collection.records)]
-    photo_scores, photo_rows = best_scores(resources, photos)
-    right = photo_rows == np.arange(len(photos))
-    records = random.Random(0).sample(load_best_artworks(args.best_artworks).records, args.others)
-    others = [load_image(r.image_path) for r in records]
-    for image in others:
-        image.thumbnail((OTHER_SIDE, OTHER_SIDE))
-    others += [simulate_gallery_photo(image, 1_000 + seed) for seed, image in enumerate(others)]
-    other_scores, other_rows = best_scores(resources, others)
-    print(f"{len(photos)} gallery photos of collection paintings; {len(others)} pictures of other paintings "
-          f"({args.others} Kaggle images and a photo of each); the app's threshold is {CATALOGUE_MATCH}")
-    print("| threshold | photos named from the right record | named as another painting | others matched |")
-    print("| --- | --- | --- | --- |")
+def _jpeg(scene_photo, orientation: int | None, quality: int = 88) -> bytes:
+    from classifier.scenes import with_exif_orientation
+
+    if orientation:
+        return with_exif_orientation(scene_photo, orientation)
+    buffer = io.BytesIO()
+    scene_photo.save(buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def make_cases(resources: Resources, others: list, seed: int = 0, limit: int | None = None) -> list[Case]:
+    """The photo sets above for the collection of `resources` and `others` (images not in it)."""
+    from classifier import scenes
+    from data.images import load_image
+
+    records = resources.match_index.records
+    order = list(range(len(records)))
+    random.Random(seed).shuffle(order)
+    order = order[:limit] if limit else order
+    half = len(order) // 2
+    split_of = {row: SPLITS[0] if n < half else SPLITS[1] for n, row in enumerate(order)}
+    images = {row: load_image(records[row].image_path) for row in order}
+    rng = random.Random(seed + 1)
+    cases = []
+    for n, row in enumerate(order):
+        orientation = (None, 3, 6, 8)[n % 4] if n % 3 == 0 else None
+        neighbour = load_image(others[n % len(others)]) if others else None
+        cases.append(Case("mild", split_of[row], _jpeg(scenes.mild_scene(images[row], n).photo, orientation), (row,)))
+        cases.append(Case("hard", split_of[row], _jpeg(scenes.hard_scene(images[row], n, neighbour=neighbour).photo,
+                                                       orientation), (row,)))
+    for split in SPLITS:
+        rows = [row for row in order if split_of[row] == split]
+        for n in range(0, len(rows) - 1, 2):
+            first, second = rows[n], rows[n + 1]
+            cases.append(Case("two", split, _jpeg(scenes.two_scene(images[first], images[second], n).photo, None),
+                              (first, second)))
+    for n, path in enumerate(others):
+        split = SPLITS[n % 2]
+        image = load_image(path)
+        maker = scenes.mild_scene if n % 2 else scenes.hard_scene
+        cases.append(Case("not in the collection", split, _jpeg(maker(image, 5_000 + n).photo, None), ()))
+    for n, (_, photo) in enumerate(scenes.no_painting_photos()):
+        cases.append(Case("no painting", SPLITS[n % 2], _jpeg(photo, None), ()))
+    rng.shuffle(cases)  # a visitor's order, not the sets'
+    return cases
+
+
+def measure(resources: Resources, case: Case) -> None:
+    """Every candidate's verification for the photo, with the app's shortlist and the time of each stage."""
+    from app import paintings, vision
+    from data.images import load_image
+    from retrieval.local import verify_candidates
+
+    settings = resources.settings
+    image = load_image(case.photo)
+    started = time.perf_counter()
+    photo = paintings.photo_features(resources, image)
+    extracted = time.perf_counter()
+    look = vision.look(resources, paintings.kept(image))
+    looked = time.perf_counter()
+    store = resources.match_index.local
+    _, by_words = store.shortlist(photo, settings.match_shortlist)
+    nearest = paintings._nearest(resources.match_index, look.match_vector, settings.match_global)
+    candidates = list(dict.fromkeys([*map(int, by_words), *(h["row"] for h in nearest)]))
+    shortlisted = time.perf_counter()
+    verified = verify_candidates(photo, store, candidates, settings.match_rule())
+    done = time.perf_counter()
+    case.candidates = [(row, v) for row, v in verified]
+    case.seconds = {"keypoints": extracted - started, "forward": looked - extracted,
+                    "shortlist": shortlisted - looked, "verification": done - shortlisted,
+                    "shortlisted": any(t in candidates for t in case.truth[:1])}
+    case.size = image.size
+
+
+def outcome(case: Case, min_inliers: int) -> str:
+    """"right", "wrong" or "none" for the photo at this threshold."""
+    from retrieval.local.recognise import MatchRule, decide
+
+    found = decide(case.candidates, case.size, MatchRule(min_inliers=min_inliers))
+    if not found:
+        return "none"
+    if any(r.row not in case.truth for r in found):
+        return "wrong"
+    return "right" if case.truth and found[0].row == case.truth[0] else "other"
+
+
+def sweep(cases: list[Case], split: str) -> list[dict]:
+    """Per threshold and set: photos, right, wrong, none."""
+    rows = []
     for threshold in THRESHOLDS:
-        named = photo_scores >= threshold
-        print(f"| {threshold} | {int((right & named).sum())} ({np.mean(right & named):.0%}) | "
-              f"{int((~right & named).sum())} | {int((other_scores >= threshold).sum())} |")
-    print("highest scores of other paintings (check by eye that none is a reproduction of a collection painting):")
-    for index in np.argsort(-other_scores)[:5]:
-        source = records[index % args.others]
-        kind = "photo of " if index >= args.others else ""
-        nearest = collection.records[other_rows[index]].title
-        print(f"  {other_scores[index]:.3f} {kind}{source.image_path.name} ~ {nearest}")
-    return 0
+        for kind in sorted({c.kind for c in cases}):
+            chosen = [c for c in cases if c.kind == kind and c.split == split]
+            outcomes = [outcome(c, threshold) for c in chosen]
+            rows.append({"split": split, "min_inliers": threshold, "set": kind, "photos": len(chosen),
+                         "right": outcomes.count("right") / max(1, len(chosen)) if chosen[0].truth else
+                         outcomes.count("none") / max(1, len(chosen)),
+                         "wrong": outcomes.count("wrong"), "other": outcomes.count("other")} if chosen else None)
+    return [row for row in rows if row]
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+def choose_threshold(rows: list[dict]) -> int:
+    """The smallest threshold that names no wrong record on any validation set."""
+    clean = [t for t in THRESHOLDS if all(r["wrong"] == 0 for r in rows if r["min_inliers"] == t)]
+    return clean[0] if clean else THRESHOLDS[-1]
+
+
+def turn_times(resources: Resources, cases: list[Case], count: int) -> dict:
+    """Whole image turns through the engine (match, style guess, similar gallery), one visitor at a time."""
+    from app.engine import respond
+    from app.turns import Message, SessionState
+
+    seconds = []
+    for case in cases[:count]:
+        started = time.perf_counter()
+        respond(resources, SessionState(), Message(image=case.photo))
+        seconds.append(time.perf_counter() - started)
+    return {"turns": len(seconds), "p50": float(np.percentile(seconds, 50)), "p95": float(np.percentile(seconds, 95))}
+
+
+def stage_times(cases: list[Case]) -> dict:
+    out = {}
+    for stage in ("keypoints", "forward", "shortlist", "verification"):
+        values = [c.seconds[stage] for c in cases]
+        out[stage] = {"p50": float(np.percentile(values, 50)), "p95": float(np.percentile(values, 95))}
+    with_painting = [c for c in cases if c.truth]
+    out["shortlist_recall"] = float(np.mean([c.seconds["shortlisted"] for c in with_painting]))
+    out["candidates_p50"] = float(np.median([len(c.candidates) for c in cases]))
+    return out
+
+
+def run(resources: Resources, others: list, seed: int = 0, limit: int | None = None, turns: int = 60,
+        progress=None) -> dict:
+    """Every figure of `museum bench match` as one dict."""
+    cases = make_cases(resources, others, seed, limit)
+    for case in cases:
+        measure(resources, case)
+        if progress:
+            progress(1)
+    validation = sweep(cases, "validation")
+    chosen = choose_threshold(validation)
+    shipped = resources.settings.match_min_inliers
+    test = [row for row in sweep(cases, "test") if row["min_inliers"] == shipped]
+    painters = _painters_named(resources, [c for c in cases if c.kind == "no painting"])
+    return {"photos": len(cases), "validation": validation, "chosen_min_inliers": chosen,
+            "shipped_min_inliers": shipped, "test": test, "stages": stage_times(cases),
+            "turns": turn_times(resources, cases, turns), "no_painting_named": painters}
+
+
+def _painters_named(resources: Resources, cases: list[Case]) -> dict:
+    """How many photos with no painting in them the engine answers with a painter's name."""
+    from app.engine import respond
+    from app.turns import Message, SessionState
+
+    named = []
+    for case in cases:
+        _, reply = respond(resources, SessionState(), Message(image=case.photo))
+        prediction = reply.data.get("prediction") or {}
+        named.append(bool(reply.data.get("match") or prediction.get("known")))
+    return {"photos": len(cases), "named": int(sum(named))}

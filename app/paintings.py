@@ -141,6 +141,26 @@ def match_threshold(loaded) -> float:
     return CATALOGUE_MATCH if whole else ENCODER_MATCH
 
 
+def outlined(image: Image.Image, match: dict | None, others: tuple = ()) -> Image.Image | None:
+    """The visitor's photo with the recognised painting's outline drawn on it (and, thinner, the other collection
+    paintings seen beside it); None when nothing was verified."""
+    if not match or match.get("method") != "verified" or not match.get("outline"):
+        return None
+    from PIL import ImageDraw
+
+    drawn = image.convert("RGB").copy()
+    pen = ImageDraw.Draw(drawn)
+    width = max(3, round(max(drawn.size) / 150))
+    for other in others:
+        if other.get("outline"):
+            pen.line([tuple(p) for p in [*other["outline"], other["outline"][0]]], fill=(255, 255, 255),
+                     width=max(2, width // 2))
+    corners = [tuple(p) for p in match["outline"]]
+    pen.line([*corners, corners[0]], fill=(0, 0, 0), width=width + 2)  # a dark edge keeps it visible on any wall
+    pen.line([*corners, corners[0]], fill=(255, 200, 0), width=width)
+    return drawn
+
+
 def look_alikes(resources: Resources, vector: np.ndarray | None, match: dict | None, k: int) -> list[dict]:
     """The k collection paintings nearest to the picture (`vision.Look.similar_vector`): by style when the
     style index is loaded; the painting it is (`match`) left out."""

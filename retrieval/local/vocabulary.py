@@ -35,6 +35,7 @@ def train_vocabulary(descriptors: np.ndarray, size: int, seed: int = 0) -> np.nd
     points = np.ascontiguousarray(root_sift(descriptors))
     size = vocabulary_size(len(points), size)
     kmeans = faiss.Kmeans(points.shape[1], size, niter=10, seed=seed, spherical=True, verbose=False,
+                          min_points_per_centroid=1,
                           max_points_per_centroid=max(256, len(points) // size + 1))
     kmeans.train(points)
     return kmeans.centroids.astype(np.float32)
