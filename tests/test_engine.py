@@ -83,7 +83,8 @@ def test_one_forward_per_painting(resources, monkeypatch):
     assert forwards == [1] and len(finds) == 1
     assert who.data["match"]["title"] == "Irises" and who.data["prediction"]["genres"]
     # The collection's own painting is verified by its local features, not by a cosine threshold.
-    assert who.data["match"]["method"] == "verified" and who.data["match"]["inliers"] >= resources.settings.match_min_inliers
+    match = who.data["match"]
+    assert match["method"] == "verified" and match["inliers"] >= resources.settings.match_min_inliers
     assert similar.data["results"] and all(hit["id"] != who.data["match"]["id"] for hit in similar.data["results"])
     assert state.image_vector.shape == (1, resources.style_search.index.index.d)  # the style index's space
 
