@@ -36,6 +36,7 @@ class Case:
     truth: tuple[int, ...]  # collection rows in view, the one meant first; () when none is
     candidates: list = None  # (row, inliers) of every verified candidate, filled by `measure`
     seconds: dict = None
+    source: str = ""  # the image file photographed, for a person checking a wrong record by eye
 
 
 def _jpeg(scene_photo, orientation: int | None, quality: int = 88) -> bytes:
@@ -78,7 +79,8 @@ def make_cases(resources: Resources, others: list, seed: int = 0, limit: int | N
         split = SPLITS[n % 2]
         image = load_image(path)
         maker = scenes.mild_scene if n % 2 else scenes.hard_scene
-        cases.append(Case("not in the collection", split, _jpeg(maker(image, 5_000 + n).photo, None), ()))
+        cases.append(Case("not in the collection", split, _jpeg(maker(image, 5_000 + n).photo, None), (),
+                          source=str(path)))
     for n, (_, photo) in enumerate(scenes.no_painting_photos()):
         cases.append(Case("no painting", SPLITS[n % 2], _jpeg(photo, None), ()))
     rng.shuffle(cases)  # a visitor's order, not the sets'
@@ -181,9 +183,14 @@ def run(resources: Resources, others: list, seed: int = 0, limit: int | None = N
     shipped = resources.settings.match_min_inliers
     test = [row for row in sweep(cases, "test") if row["min_inliers"] == shipped]
     painters = _painters_named(resources, [c for c in cases if c.kind == "no painting"])
+    records = resources.match_index.records
+    named_wrongly = [{"photo of": case.source, "named": records[row].title, "inliers": v.inliers}
+                     for case in cases if case.kind == "not in the collection" and outcome(case, shipped) == "wrong"
+                     for row, v in case.candidates if v.inliers >= shipped]
     return {"photos": len(cases), "validation": validation, "chosen_min_inliers": chosen,
             "shipped_min_inliers": shipped, "test": test, "stages": stage_times(cases),
-            "turns": turn_times(resources, cases, turns), "no_painting_named": painters}
+            "turns": turn_times(resources, cases, turns), "no_painting_named": painters,
+            "not_held_but_named": named_wrongly}
 
 
 def _painters_named(resources: Resources, cases: list[Case]) -> dict:

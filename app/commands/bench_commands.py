@@ -17,11 +17,13 @@ PARTS = ("build", "similar", "predict", "search", "incremental")
 EXPLAIN = "explain"  # not in "all": it needs trained heads and the Kaggle data, and takes minutes
 SCALE = "scale"  # not in "all": millions of vectors and several Ray sessions take tens of minutes
 CLI = "cli"  # not in "all": it times whole commands in fresh processes (app/command_timing.py)
+MATCH = "match"  # not in "all": recognition on simulated visitors' photos (app/matchbench.py), minutes
 
 
 def register(subparsers, common) -> None:
     parser = subparsers.add_parser("bench", parents=[common])
-    parser.add_argument("part", nargs="?", default="all", choices=[*PARTS, "all", EXPLAIN, SCALE, bench_load.LOAD, CLI])
+    parser.add_argument("part", nargs="?", default="all", choices=[*PARTS, "all", EXPLAIN, SCALE, bench_load.LOAD, CLI,
+                                                                     MATCH])
     parser.add_argument(
         "--best-artworks", metavar="PATH", help="benchmark on this Kaggle corpus (default: the Met corpus)"
     )
@@ -38,6 +40,9 @@ def register(subparsers, common) -> None:
         default="1,2",
         help="scale: Ray actor counts for the throughput figures ('' skips them; needs the scale extra)",
     )
+    parser.add_argument("--others", type=int, default=100,
+                        help="match: Kaggle paintings (--best-artworks) photographed, none in the collection")
+    parser.add_argument("--limit", type=int, help="match: collection paintings photographed (default: all)")
     parser.add_argument("--repeat", type=int, default=1, help="cli: runs of each command (the median is shown)")
     parser.add_argument("--json", action="store_true")
     bench_load.add_arguments(parser)
@@ -53,6 +58,8 @@ def bench_command(args, settings: Settings) -> int:
         return bench_load.load_command(args, settings)
     if args.part == CLI:
         return cli_bench_command(args, settings)
+    if args.part == MATCH:
+        return match_bench_command(args, settings)
     corpus, _ = corpus_of(args)
     records = load_corpus(corpus.kind, corpus.root)
     sample = random.Random(settings.seed).sample(records, min(args.images, len(records)))
@@ -164,4 +171,48 @@ def cli_bench_command(args, settings: Settings) -> int:
     print("| command | seconds |\n| --- | --- |")
     for row in rows:
         print(f"| `{row['command']}` | {row['seconds']:.2f} |")
+    return EXIT_OK
+
+
+def match_bench_command(args, settings: Settings) -> int:
+    """Recognition of the collection's paintings in simulated visitors' photos (app/matchbench.py)."""
+    from tqdm import tqdm
+
+    from app import matchbench
+    from app.resources import Resources
+    from data.corpora import load_best_artworks
+
+    resources = Resources.from_settings(settings)
+    resources.warm()
+    if resources.match_index is None or resources.match_index.local is None:
+        raise UserError("the collection's index holds no local features: rebuild it with `museum index build "
+                        f"--encoder efficientnet-lite0-whole` ({resources.problems.get('match_index', '')})")
+    others = []
+    if args.best_artworks:
+        records = load_best_artworks(args.best_artworks).records
+        others = [r.image_path for r in random.Random(settings.seed).sample(records, min(args.others, len(records)))]
+    with tqdm(unit="photo", desc="photos", disable=None) as bar:
+        figures = matchbench.run(resources, others, settings.seed, args.limit, progress=bar.update)
+    if args.json:
+        emit_json(figures)
+        return EXIT_OK
+    print(f"{figures['photos']} photos; inlier threshold chosen on validation: {figures['chosen_min_inliers']} "
+          f"(shipped: {figures['shipped_min_inliers']})")
+    print("| split | min inliers | set | photos | right | wrong records | other painting of the photo first |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for row in [*figures["validation"], *figures["test"]]:
+        print(f"| {row['split']} | {row['min_inliers']} | {row['set']} | {row['photos']} | {row['right']:.3f} | "
+              f"{row['wrong']} | {row['other']} |")
+    stages = figures["stages"]
+    print("stage seconds (p50 / p95): " + ", ".join(f"{name} {stages[name]['p50']:.3f} / {stages[name]['p95']:.3f}"
+                                                    for name in ("keypoints", "forward", "shortlist", "verification")))
+    print(f"right painting shortlisted: {stages['shortlist_recall']:.3f}; candidates verified (median): "
+          f"{stages['candidates_p50']:.0f}")
+    turns = figures["turns"]
+    print(f"whole image turns through the engine, one visitor: {turns['turns']}, p50 {turns['p50']:.3f} s, "
+          f"p95 {turns['p95']:.3f} s")
+    named = figures["no_painting_named"]
+    print(f"photos with no painting answered with a painter's name: {named['named']} of {named['photos']}")
+    for wrong in figures["not_held_but_named"]:  # a Kaggle image may be a reproduction of a collection painting
+        print(f"check by eye: {wrong['photo of']} was named {wrong['named']!r} ({wrong['inliers']} inliers)")
     return EXIT_OK
