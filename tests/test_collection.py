@@ -249,3 +249,67 @@ def test_folder_painters_are_added_to_a_base_corpus(tmp_path):
     assert labels.joined == {"Vincent van Gogh": "Vincent van Gogh"} and labels.refused == {}
     assert np.bincount(corpus.labels).tolist() == [3, 1, 10]
     assert corpus.membership.shape == (3, 2) and corpus.data["name"] == "best-artworks+museum"
+
+
+# --- onboarding that finishes: few works per painter, no other painters -------------------------------
+
+def _met_folder(root, met_records, painters: int, works: int):
+    """`painters` Met painters with `works` paintings each (their own images and metadata) as a collection."""
+    by_painter = {}
+    for record in met_records:
+        if record.artist.casefold() not in ("", "unidentified artist"):
+            by_painter.setdefault(record.artist, []).append(record)
+    chosen = [name for name, records in by_painter.items() if len(records) >= works][:painters]
+    rows = []
+    for name in chosen:
+        for record in by_painter[name][:works]:
+            shutil.copy(record.image_path, root / record.image_path.name)
+            rows.append({"file": record.image_path.name, "title": record.title, "artist": name, "date": record.date})
+    with open(root / "metadata.csv", "w", newline="", encoding="utf-8") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return root, chosen
+
+
+def test_collection_init_with_one_work_per_painter_finishes_and_says_what_training_needs(tmp_path, met_records,
+                                                                                        capsys):
+    (tmp_path / "small-museum").mkdir()
+    root, painters = _met_folder(tmp_path / "small-museum", met_records, painters=4, works=1)
+    assert main(["collection", "init", str(root), "--json"]) == EXIT_OK
+    report = json.loads(capsys.readouterr().out)  # stdout is the report alone
+    assert (root / ".museum" / "index-efficientnet-lite0" / "manifest.json").is_file()
+    assert report["paintings_indexed"] == 4 and report["training"] is None
+    assert not (root / ".museum" / "heads-efficientnet-lite0").exists()
+    needs = report["training_needs"]
+    assert needs["painters_short"] == {name: {"works": 1, "more_needed": 9} for name in sorted(painters)}
+    assert needs["painters_ready"] == [] and needs["other_painters"] is None
+    assert needs["command"] == f"museum train --folder {root} --other-painters OTHERS"
+    assert any(item.startswith("no classifier trained: it needs 2 painters with 10 or more works each and a folder "
+                               "of paintings by other painters") for item in report["missing"])
+
+    assert main(["collection", "init", str(root)]) == EXIT_OK  # the words a person reads
+    text = capsys.readouterr().out
+    assert "To train the classifier later:" in text and f"{sorted(painters)[0]}: 1 (needs 9 more)" in text
+    assert "known/unknown rule" in text and f"then run: museum train --folder {root} --other-painters OTHERS" in text
+
+
+def test_collection_init_without_other_painters_indexes_and_names_the_command(tmp_path, met_records, capsys):
+    (tmp_path / "museum").mkdir()
+    root, painters = _met_folder(tmp_path / "museum", met_records, painters=2, works=2)
+    assert main(["collection", "init", str(root), "--min-works", "2", "--json"]) == EXIT_OK
+    report = json.loads(capsys.readouterr().out)
+    assert report["training"] is None and report["paintings_indexed"] == 4
+    needs = report["training_needs"]
+    assert needs["enough_painters"] and needs["painters_ready"] == sorted(painters) and needs["painters_short"] == {}
+    assert needs["command"] == f"museum train --folder {root} --min-works 2 --other-painters OTHERS"
+    assert "no classifier trained: it needs a folder of paintings by other painters (--other-painters)" \
+        in report["missing"]
+
+
+def test_collection_init_refuses_a_missing_other_painters_folder_before_writing(tmp_path, met_records, capsys):
+    (tmp_path / "museum").mkdir()
+    root, _ = _met_folder(tmp_path / "museum", met_records, painters=2, works=1)
+    assert main(["collection", "init", str(root), "--other-painters", str(tmp_path / "nowhere")]) == EXIT_USAGE
+    assert "no such folder of other painters" in capsys.readouterr().err
+    assert not (root / ".museum").exists()

@@ -9,11 +9,12 @@ command use them; without it nothing of the shipped defaults changes.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 from pathlib import Path
 
-from app.commands.shared import EXIT_OK, UserError, emit_json
+from app.commands.shared import EXIT_FAILED, EXIT_OK, UserError, emit_json
 from app.settings import Settings
 from data.corpora import SIDECAR_NAMES, CorpusError, load_folder
 from data.curator import curated_knowledge, read_curator_file, store_entries
@@ -153,6 +154,8 @@ def init_command(args, settings: Settings) -> int:
     if not root.is_dir():
         raise UserError(f"no such collection folder: {root}")
     settings = settings.with_overrides(collection=root, best_artworks=args.best_artworks, min_works=args.min_works)
+    if settings.other_painters and not Path(settings.other_painters).is_dir():
+        raise UserError(f"no such folder of other painters: {settings.other_painters}; nothing was written")
     missing = []
 
     _stage(f"1/4 checking {root}")
@@ -171,26 +174,34 @@ def init_command(args, settings: Settings) -> int:
     knowledge = curated_knowledge(settings.curator_files())
 
     _stage(f"3/4 indexing {len(records)} images")
-    build_command(argparse.Namespace(folder=str(root), best_artworks=None, corpus=None, kind="auto", batch_size=None,
-                                     engine=None, ray_address=None),
-                  settings)
+    with contextlib.redirect_stdout(sys.stderr):  # its summary is progress; stdout keeps the report (--json)
+        build_command(argparse.Namespace(folder=str(root), best_artworks=None, corpus=None, kind="auto",
+                                         batch_size=None, engine=None, ray_address=None),
+                      settings)
 
     _stage("4/4 learning the painters")
     _, labels = folder_labels(root, settings.min_works)
-    recognise, training = [], None
-    if settings.best_artworks or len(labels.learnt) >= MIN_PAINTERS:
-        manifest, labels, heads = train_folder(settings, root)
-        recognise = list(labels.learnt)
-        test = manifest["metrics"]["test"]["clean"]
-        training = {"heads": str(heads), "test_top1": test["top1"], "test_images": test["images"],
-                    "artists": len(manifest["artists"])}
-    else:
+    recognise, training, training_error = [], None, None
+    enough = bool(settings.best_artworks) or len(labels.learnt) >= MIN_PAINTERS
+    if enough and settings.other_painters:
+        try:
+            manifest, labels, heads = train_folder(settings, root)
+        except UserError as error:  # the index and the facts are done: say why training did not happen
+            training_error = str(error)
+        else:
+            recognise = list(labels.learnt)
+            test = manifest["metrics"]["test"]["clean"]
+            training = {"heads": str(heads), "test_top1": test["top1"], "test_images": test["images"],
+                        "artists": len(manifest["artists"])}
+    if training is None:
         try:  # earlier heads of this collection stay in use
             recognise = [n for n in read_manifest(settings.collection_heads_dir())["artists"] if n in labels.works]
         except HeadsError:
             pass
-        missing.append(f"no classifier trained: it needs {MIN_PAINTERS} painters with {settings.min_works} or more "
-                       "works each")
+        wanting = [] if enough else [f"{MIN_PAINTERS} painters with {settings.min_works} or more works each"]
+        wanting += [] if settings.other_painters else ["a folder of paintings by other painters (--other-painters)"]
+        missing.append("no classifier trained: " + (training_error or f"it needs {' and '.join(wanting)}"))
+    needs = None if training else training_needs(settings, root, labels, enough)
 
     painters = list(labels.works)
     facts = {name: (entry.source or "the shipped knowledge base") for name in painters
@@ -206,12 +217,59 @@ def init_command(args, settings: Settings) -> int:
                        "in the sidecar")
     report = {"collection": str(root), "paintings_indexed": len(records), "index": str(settings.resolved_index_dir()),
               "curator_store": stored, "painters": labels.works, "painters_with_facts": facts,
-              "painters_recognised": recognise, "training": training, "missing": missing}
+              "painters_recognised": recognise, "training": training, "training_needs": needs, "missing": missing}
     if args.json:
         emit_json(report)
-        return EXIT_OK
-    print("\n".join(_report_lines(report, settings)))
-    return EXIT_OK
+    else:
+        print("\n".join(_report_lines(report, settings)))
+    return EXIT_FAILED if training_error else EXIT_OK
+
+
+def training_needs(settings: Settings, root: Path, labels, enough: bool) -> dict:
+    """What `museum train --folder` would need that the collection does not give yet, and the command to run then:
+    painters with enough works (each short one with its count and how many more it needs) and a folder of
+    paintings by other painters (the known/unknown rule learns from them what a painter it does not know looks
+    like)."""
+    from classifier.folder_corpus import MIN_PAINTERS
+
+    flags = [f"--folder {_quoted(root)}"]
+    if settings.min_works != Settings.model_fields["min_works"].default:
+        flags.append(f"--min-works {settings.min_works}")
+    if settings.best_artworks:
+        flags.append(f"--best-artworks {_quoted(settings.best_artworks)}")
+    flags.append(f"--other-painters {_quoted(settings.other_painters) if settings.other_painters else 'OTHERS'}")
+    return {
+        "min_works": labels.min_works, "min_painters": MIN_PAINTERS, "painters_ready": list(labels.learnt),
+        "painters_short": {name: {"works": count, "more_needed": labels.min_works - count}
+                           for name, count in labels.refused.items()},
+        "enough_painters": enough, "other_painters": str(settings.other_painters) if settings.other_painters else None,
+        "command": "museum train " + " ".join(flags),
+    }
+
+
+def _quoted(path) -> str:
+    import shlex
+
+    return shlex.quote(str(path))
+
+
+def _needs_lines(needs: dict) -> list[str]:
+    lines = ["To train the classifier later:"]
+    ready, short = needs["painters_ready"], needs["painters_short"]
+    if not needs["enough_painters"]:
+        lines.append(f"  - {needs['min_painters']} painters with {needs['min_works']} or more works each; "
+                     f"{len(ready)} {'has' if len(ready) == 1 else 'have'} enough"
+                     + (f" ({', '.join(ready)})" if ready else "") + ". Works per painter:")
+        lines += [f"      {name}: {s['works']} (needs {s['more_needed']} more)" for name, s in short.items()]
+        lines.append("    (or a lower --min-works: fewer works hold fewer back for calibration and testing; "
+                     "or --best-artworks PATH: a painter among the Kaggle 50 joins that artist at any count)")
+    if needs["other_painters"] is None:
+        lines.append("  - a folder of paintings by painters outside the collection (10 painters or more, "
+                     "a metadata.csv with an `artist` column): the known/unknown rule learns from them when "
+                     "to say \"I don't recognise the painter\"")
+    lines.append(f"  then run: {needs['command']}" + ("  (OTHERS: that folder)" if needs["other_painters"] is None
+                                                      else ""))
+    return lines
 
 
 def _report_lines(report: dict, settings: Settings) -> list[str]:
@@ -229,6 +287,8 @@ def _report_lines(report: dict, settings: Settings) -> list[str]:
     lines += [f"    {name}" for name in recognised]
     lines.append("Missing:" if report["missing"] else "Nothing is missing.")
     lines += [f"  - {item}" for item in report["missing"]]
+    if report["training_needs"]:
+        lines += _needs_lines(report["training_needs"])
     lines.append(f"Use it: museum serve --collection {report['collection']}  "
                  f"(or export MUSEUM_COLLECTION={report['collection']})")
     return lines
