@@ -227,8 +227,8 @@ def no_painting_photos() -> list[tuple[str, Image.Image]]:
 def with_exif_orientation(photo: Image.Image, orientation: int, quality: int = 88) -> bytes:
     """A JPEG whose pixels are stored turned, with the EXIF Orientation tag that turns them back: how a phone held
     sideways or upside down saves `photo` (a viewer that honours EXIF shows it upright)."""
-    stored = {1: photo, 3: photo.transpose(Image.Transpose.ROTATE_180),
-              6: photo.transpose(Image.Transpose.ROTATE_90), 8: photo.transpose(Image.Transpose.ROTATE_270)}[orientation]
+    turn = {1: None, 3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90, 8: Image.Transpose.ROTATE_270}
+    stored = photo if turn[orientation] is None else photo.transpose(turn[orientation])
     exif = Image.Exif()
     exif[0x0112] = orientation
     buffer = io.BytesIO()
