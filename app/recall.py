@@ -24,15 +24,15 @@ from data.works import Work
 
 log = logging.getLogger(__name__)
 
-MIN_SCORE = 0.50  # cosine + BM25_WEIGHT * normalised BM25 of the best sentence (validation half)
+MIN_SCORE = 0.80  # cosine + BM25_WEIGHT * normalised BM25 of the best sentence (validation half)
 BM25_WEIGHT = 0.25
-MIN_COSINE_ALONE = 0.60  # a sentence sharing no content word with the question must be this close in meaning
+MIN_COSINE_ALONE = 0.70  # a sentence sharing no content word with the question must be this close in meaning
 # Words that say "a question" and nothing about its subject.
 _QUESTION_WORDS = frozenset(
     "a an the of in on at to for by with from and or is was were are be been did do does done has had have how why "
     "what which who whom whose when where he she they his her their him them it its this that there tell me about "
-    "please can could would you i much many any some ever really so very painter artist paint painted painting paintings "
-    "work works art picture pictures make made".split())
+    "please can could would you i much many any some ever really so very painter artist paint painted painting "
+    "paintings work works art picture pictures make made".split())
 _SENTENCE = re.compile(r"(?<=[a-z0-9)”\"'][.!?])\s+(?=[A-Z“\"])")
 
 
@@ -147,6 +147,6 @@ class Recall:
     def best(self, entry: ArtistEntry, question: str, only: str | None = None,
              min_score: float = MIN_SCORE) -> Recalled | None:
         ranked = self.ranked(entry, question, only)
-        if not ranked or ranked[0].score < min_score or (ranked[0].lexical == 0 and ranked[0].cosine < MIN_COSINE_ALONE):
+        if not ranked or ranked[0].score < min_score:
             return None
-        return ranked[0]
+        return None if ranked[0].lexical == 0 and ranked[0].cosine < MIN_COSINE_ALONE else ranked[0]

@@ -46,7 +46,8 @@ _YEARS = re.compile(r"(?<!\d)(\d{3,4})(?!\d)")
 # "Paris (1886–1888): lived with his brother Theo", "Kristiania (Oslo) (1864–1889)", "Margate: its skies"
 _PLACE_TEXT = re.compile(r"^(?P<place>[^:]+?)\s*(?:\((?P<years>[^()]*\d[^()]*)\))?\s*(?::\s*(?P<note>.*))?$", re.S)
 # "1888: moved to Arles", "about 1485: painted ...", "1490s: ..."
-_EVENT_TEXT = re.compile(r"^(?P<when>(?:(?:about|c\.|ca\.|circa|around)\s*)?\d{3,4}s?)\s*:\s*(?P<text>\S.*)$", re.I | re.S)
+_EVENT_TEXT = re.compile(r"^(?P<when>(?:(?:about|c\.|ca\.|circa|around)\s*)?\d{3,4}s?)\s*:\s*(?P<text>\S.*)$",
+                         re.I | re.S)
 
 
 def years_in(text: str | None) -> tuple[int, ...]:
@@ -64,7 +65,7 @@ class Place:
 
     @classmethod
     def parse(cls, value) -> "Place":
-        """A {"place", "years", "note"} object or the text "Paris (1886–1888): lived with Theo"; ValueError if neither."""
+        """A {"place", "years", "note"} object or the text "Paris (1886–1888): lived with Theo"; else ValueError."""
         if isinstance(value, dict):
             place = str(value.get("place") or "").strip()
             if not place:
@@ -74,7 +75,8 @@ class Place:
         match = _PLACE_TEXT.match(str(value).strip())
         if not match or not match["place"].strip():
             raise ValueError(f"{value!r} is not a place written as 'Paris (1886–1888): what happened there'")
-        return cls(match["place"].strip(), (match["years"] or "").strip() or None, (match["note"] or "").strip() or None)
+        years, note = (match["years"] or "").strip() or None, (match["note"] or "").strip() or None
+        return cls(match["place"].strip(), years, note)
 
     @property
     def span(self) -> tuple[int, int] | None:
