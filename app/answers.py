@@ -141,7 +141,9 @@ def rich_fact(entry: ArtistEntry, name: str, language: str = DEFAULT_LANGUAGE, q
 
 def _places(entry: ArtistEntry, language: str, question: str) -> str:
     folded = f" {fold(question)} "
-    named = [p for p in entry.places if any(f" {part} " in folded for part in _place_words(p.place))]
+    own = {word for name in entry.names for word in fold(name).split()}  # "Caravaggio" is a painter and a town
+    named = [p for p in entry.places
+             if any(f" {part} " in folded and part not in own for part in _place_words(p.place))]
     shown = named or list(entry.places)
     english = language == DEFAULT_LANGUAGE
     text = lambda p: p.place + (f" ({p.years})" if p.years else "") + (f": {p.note}" if p.note and english else "")

@@ -31,6 +31,8 @@ _FRAMES = [re.compile(pattern, re.I) for pattern in [
     r"^\W*¿?\s*qui[eé]n (?:pint[oó]|hizo|cre[oó])\s+(?P<x>.+?)[\s?!.]*$",
     r"^\W*¿?\s*cu[aá]ndo se pint[oó]\s+(?P<x>.+?)[\s?!.]*$",
     r"^\W*chi ha (?:dipinto|fatto|creato)\s+(?P<x>.+?)[\s?!.]*$",
+    r"^\W*(?:tell me about|what is|what's)\s+(?P<x>the\s+(?!(?:\w+\s+)*?(?:most|best|first|last|difference|style"
+    r"|meaning|name|movement|museum|collection|painter|artist)\b).+?)[\s?!.]*$",
 ]]
 _NOT_TITLES = {"this", "it", "that", "these", "those", "this one", "this painting", "the painting", "this picture",
                "the picture", "ca", "cela", "ceci", "ce tableau", "das", "dies", "dieses bild", "das bild", "esto",

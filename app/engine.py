@@ -30,6 +30,7 @@ _NOT_NAMES = {"him", "her", "them", "he", "she", "they", "this", "that", "the", 
 _UNKNOWN_NAME = re.compile(r"\b(?:about|who (?:was|is)|by|painter|artist)\s+([A-Z][\w'.-]+(?:\s+[A-Z][\w'.-]+){0,3})")
 # Visitors type names in lower case too: "tell me about banksy" must not answer about the artist in focus.
 _UNKNOWN_NAME_LOWER = re.compile(r"\b(?:about|who (?:was|is))\s+([a-z][\w'.-]+(?:\s+[a-z][\w'.-]+)?)\s*\W*$", re.I)
+WORK_NOTES_MIN_SCORE = 0.20  # a work's own few sentences, found by its title: a lower bar (validation half)
 # Intents that never ask about a work by its title, even when one is named ("compare Monet and Manet").
 _NOT_ABOUT_WORKS = {"empty", "greet", "thanks", "help", "explain_detail", "compare", "similar"}
 # The painter-fact intents a question about a work may carry: "when was the painter of The Night Watch born?".
@@ -190,6 +191,9 @@ def _answer(resources: Resources, state: SessionState, text: str, intent: Intent
         asked = artworks.read(text, resources.works)
         if asked is not None and (done := _about_work(resources, state, text, asked, named)) is not None:
             return done
+    if named and intent.method == "meaning" and name in ("search", "similar", "identify", "works"):
+        # A question naming a painter that only the sentence model placed: about that painter, not the holdings.
+        return state, _fallback(resources, state, text, named[0])
     if name == "identify" and not named and kb is not None and (work := kb.work_named(text)):
         entry, title = work
         state = dataclasses.replace(state, focus_artist=entry.name)
@@ -207,6 +211,8 @@ def _answer(resources: Resources, state: SessionState, text: str, intent: Intent
             reply = dataclasses.replace(reply, text=phrase("similar_found", state.language),
                                         data={**reply.data, "language": state.language})
         return state, reply
+    if name == "explain" and named and state.image is None:  # "why did Rivera's mural get destroyed?"
+        return state, _fallback(resources, state, text, named[0])
     if name in ("explain", "explain_detail"):
         return state, _explain(resources, state, detailed=name == "explain_detail", progress=progress)
     if name == "compare":
@@ -216,9 +222,8 @@ def _answer(resources: Resources, state: SessionState, text: str, intent: Intent
     about_the_image = state.focus_artist is None or _THIS_PAINTING.search(text)
     if name == "movement" and not named and state.prediction and about_the_image:
         return state, _style_of_image(resources, state)
-    if named and intent.method == "meaning" and name in ("search", "similar", "identify", "works"):
-        # A question naming a painter that only the sentence model placed: about that painter, not the holdings.
-        if (recalled := _recalled(resources, state, named[0], text)) is not None:
+    if name == "died" and target is not None and re.search(r"\b(how|why|cause|of what)\b", text, re.I):
+        if (recalled := _recalled(resources, state, target, text)) is not None:  # "how did Pollock die?"
             return state, recalled
     if name in FACTS or name == "identify":
         return state, _fact(resources, state, text, target, "about" if name == "identify" else name)
@@ -252,7 +257,8 @@ def _about_work(resources: Resources, state: SessionState, text: str, asked: art
         return state, Reply(artworks.answer(work, asked.kind, language), artist=work.artist, data=data,
                             suggestions=FOLLOW_UPS)
     recall = resources.recall
-    hit = recall.best(entry, text, only=f"notes on {work.title}") if recall and entry else None
+    hit = recall.best(entry, asked.rest, only=f"notes on {work.title}", min_score=WORK_NOTES_MIN_SCORE,
+                      min_cosine_alone=WORK_NOTES_MIN_SCORE) if recall and entry else None
     if hit is not None:
         quoted = phrase("quote", language, origin=hit.sentence.origin, who=entry.name, sentence=hit.sentence.text)
         return state, Reply(quoted, artist=work.artist, data={**data, "recall": hit.score, "language": None},

@@ -45,10 +45,10 @@ RULES: list[tuple[str, re.Pattern]] = [(name, re.compile(pattern, re.I)) for nam
               r"|\bwhat (did|does) " + _WHO + r" (paint|work) (on|with|in)\b|\bhow did " + _WHO + r" paint\b"
               r"|\b(did|does) " + _WHO + r" (make|do|paint|create|produce|carve|design|draw)\b.*\b(" + _MEDIA_WORDS
               + r")\b|\bwas " + _WHO + r" (also )?an? (sculptor|printmaker|engraver|architect)\b"),
-    ("teachers", r"\b(who|whom) (taught|trained|instructed|mentored|teached)\b|\b(teachers?|mentors?|tutors?|masters?"
+    ("teachers", r"\b(who|whom) (taught|tought|thought|trained|instructed|mentored|teached)\b|\b(teachers?|mentors?|tutors?|masters?"
                  r"|apprentice(d|ship)?|training)\b|\b(pupil|student) of\b|\bstudied (with|under)\b"
                  r"|\b(where|with whom|who|how) did " + _WHO + r" (study|train|learn)\b"),
-    ("influences", r"\b(who|what) (influenced|inspired)\b|\binfluenc\w* (on|of)\b|\binfluences\b"
+    ("influences", r"\b(who|what) (influenced|influensed|influanced|inspired)\b|\binfluenc\w* (on|of)\b|\binfluences\b"
                    r"|\b(was|were) " + _WHO + r" (influenced|inspired)\b|\binspirations?\b|\brole models?\b"),
     ("circle", r"\bfriends?\b|\bfriendship\b|\bcircle\b|\bcontemporaries\b|\bwork(ed)? (with|alongside)\b"
                r"|\bcollaborat\w*\b|\b(wife|husband|married|spouse|partner|lover|muse|patrons?)\b"),

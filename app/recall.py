@@ -2,8 +2,10 @@
 
 A painter's text is the biography, the works index's lines and notes about their works, and the richer facts
 rendered as sentences ("Teachers of X: ..."; "1888: moved to Arles"), each sentence keeping its origin. A question
-is scored against every sentence by MiniLM cosine similarity (the assistant's sentence model) plus a BM25 share
-(bm25s over Snowball-stemmed words, the painter's name and question words left out); the best sentence is quoted
+is scored against every sentence by MiniLM cosine similarity (the assistant's sentence model, the painter's names
+replaced by "the painter" on both sides) plus the share of the question's words the sentence holds, weighted by
+their inverse sentence frequency (Snowball-stemmed; question words left out; a word no sentence holds weighs the
+most, so "what was his favourite food?" shares little with any sentence); the best sentence is quoted
 word for word, with where it comes from, when its score clears `MIN_SCORE` (chosen on the validation half of
 data/knowledge/questions_eval.csv, `museum eval questions`). Below it the assistant says it does not know.
 A painter's sentences are embedded the first time a question is about them, then kept.
@@ -12,6 +14,7 @@ A painter's sentences are embedded the first time a question is about them, then
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
 from dataclasses import dataclass
@@ -24,16 +27,16 @@ from data.works import Work
 
 log = logging.getLogger(__name__)
 
-MIN_SCORE = 0.80  # cosine + BM25_WEIGHT * normalised BM25 of the best sentence (validation half)
-BM25_WEIGHT = 0.25
+MIN_SCORE = 0.80  # cosine + OVERLAP_WEIGHT * word overlap of the best sentence (validation half)
+OVERLAP_WEIGHT = 0.5
 MIN_COSINE_ALONE = 0.70  # a sentence sharing no content word with the question must be this close in meaning
 # Words that say "a question" and nothing about its subject.
 _QUESTION_WORDS = frozenset(
     "a an the of in on at to for by with from and or is was were are be been did do does done has had have how why "
     "what which who whom whose when where he she they his her their him them it its this that there tell me about "
     "please can could would you i much many any some ever really so very painter artist paint painted painting "
-    "paintings work works art picture pictures make made".split())
-_SENTENCE = re.compile(r"(?<=[a-z0-9)”\"'][.!?])\s+(?=[A-Z“\"])")
+    "paintings work works art picture pictures make made go get got become have".split())
+_SENTENCE = re.compile(r"(?:(?<=[a-z0-9)”\"'][.!?])|(?<=[A-Z]{2}[.!?]))\s+(?=[A-Z“\"])")  # "Charles IV. A", not "J. M."
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,7 @@ class Recall:
     def __init__(self, works_by_artist, embed):
         self._works_by_artist = works_by_artist  # name -> list[Work]
         self._embed = embed  # list[str] -> float32[N, D] (normalised) or None
-        self._cache: dict[str, tuple[list[Sentence], np.ndarray | None, object, object]] = {}
+        self._cache: dict[str, tuple] = {}
         self._lock = threading.Lock()
 
     def _index(self, entry: ArtistEntry):
@@ -103,19 +106,19 @@ class Recall:
             return self._cache[entry.name]
         with self._lock:
             if entry.name not in self._cache:
-                import bm25s
                 import Stemmer
 
-                logging.getLogger("bm25s").setLevel(logging.WARNING)
                 sentences = painter_sentences(entry, self._works_by_artist(entry.name))
                 vectors = self._embed([_unnamed(s.text, entry) for s in sentences]) if sentences else None
                 stemmer = Stemmer.Stemmer("english")
-                names = {word for name in entry.names for word in fold(name).split()}
-                tokens = [self._tokens(s.text, stemmer, names) or ["_"] for s in sentences]
-                bm25 = bm25s.BM25()
-                if sentences:
-                    bm25.index(tokens, show_progress=False)
-                self._cache[entry.name] = (sentences, vectors, bm25, (stemmer, names))
+                names = {word for name in entry.names for word in fold(name).split()} - {"saint", "master"}
+                tokens = [set(self._tokens(s.text, stemmer, names)) for s in sentences]
+                frequency: dict[str, int] = {}
+                for bag in tokens:
+                    for token in bag:
+                        frequency[token] = frequency.get(token, 0) + 1
+                idf = {token: math.log(1 + len(sentences) / count) for token, count in frequency.items()}
+                self._cache[entry.name] = (sentences, vectors, tokens, idf, stemmer, names)
         return self._cache[entry.name]
 
     @staticmethod
@@ -125,28 +128,26 @@ class Recall:
 
     def ranked(self, entry: ArtistEntry, question: str, only: str | None = None) -> list[Recalled]:
         """Sentences of `entry` by score, best first; `only` keeps those of one origin ("notes on The Scream")."""
-        sentences, vectors, bm25, (stemmer, names) = self._index(entry)
-        if not sentences:
-            return []
-        rows = np.array([i for i, s in enumerate(sentences) if only is None or s.origin == only], dtype=int)
-        if rows.size == 0:
+        sentences, vectors, tokens, idf, stemmer, names = self._index(entry)
+        rows = [i for i, s in enumerate(sentences) if only is None or s.origin == only]
+        if not rows:
             return []
         cosine = np.zeros(len(sentences), np.float32)
-        if vectors is not None:
-            query = self._embed([_unnamed(question, entry)])
-            if query is not None:
-                cosine = vectors @ query[0]
-        tokens = [t for t in self._tokens(question, stemmer, names) if t in bm25.vocab_dict]
-        lexical = np.asarray(bm25.get_scores(tokens), np.float32) if tokens else np.zeros(len(sentences), np.float32)
-        top = float(lexical[rows].max()) if rows.size else 0.0
-        lexical = lexical / top if top > 0 else lexical
-        score = cosine + BM25_WEIGHT * lexical
-        order = rows[np.argsort(-score[rows], kind="stable")]
-        return [Recalled(sentences[i], float(score[i]), float(cosine[i]), float(lexical[i])) for i in order]
+        if vectors is not None and (query := self._embed([_unnamed(question, entry)])) is not None:
+            cosine = vectors @ query[0]
+        asked = set(self._tokens(question, stemmer, names))
+        unseen = math.log(1 + len(sentences))  # a question word no sentence holds weighs the most
+        total = sum(idf.get(token, unseen) for token in asked)
+        overlap = [sum(idf[t] for t in asked & tokens[i]) / total if total else 0.0 for i in range(len(sentences))]
+        scored = [Recalled(sentences[i], float(cosine[i]) + OVERLAP_WEIGHT * overlap[i], float(cosine[i]), overlap[i])
+                  for i in rows]
+        return sorted(scored, key=lambda r: -r.score)
 
-    def best(self, entry: ArtistEntry, question: str, only: str | None = None,
-             min_score: float = MIN_SCORE) -> Recalled | None:
+    def best(self, entry: ArtistEntry, question: str, only: str | None = None, min_score: float = MIN_SCORE,
+             min_cosine_alone: float = MIN_COSINE_ALONE) -> Recalled | None:
+        """The best sentence if it clears `min_score`, and `min_cosine_alone` when it shares no word with the
+        question; else None."""
         ranked = self.ranked(entry, question, only)
         if not ranked or ranked[0].score < min_score:
             return None
-        return None if ranked[0].lexical == 0 and ranked[0].cosine < MIN_COSINE_ALONE else ranked[0]
+        return None if ranked[0].lexical == 0 and ranked[0].cosine < min_cosine_alone else ranked[0]

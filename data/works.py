@@ -144,6 +144,9 @@ class WorksIndex:
                     single_ok = phrase in capitals or (first > 0 and folded_words[first - 1] in DEFINITE)
                 else:
                     single_ok = cue
+                before = folded_words[max(0, first - 2):first]
+                if " " not in phrase and ("of" in before[-1:] or (before[:1] == ["of"] and before[-1] in ARTICLES)):
+                    single_ok = False  # "the Raft of the Medusa": a word of a longer title the index does not hold
                 if phrase in self._by_key and (" " in phrase or single_ok):
                     found = Found(tuple(self._by_key[phrase]), phrase, 100.0, start, start + size)
                 elif size > 1 and len(phrase) >= MIN_FUZZY_CHARS:
