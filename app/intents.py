@@ -45,7 +45,8 @@ RULES: list[tuple[str, re.Pattern]] = [(name, re.compile(pattern, re.I)) for nam
               r"|\bwhat (did|does) " + _WHO + r" (paint|work) (on|with|in)\b|\bhow did " + _WHO + r" paint\b"
               r"|\b(did|does) " + _WHO + r" (make|do|paint|create|produce|carve|design|draw)\b.*\b(" + _MEDIA_WORDS
               + r")\b|\bwas " + _WHO + r" (also )?an? (sculptor|printmaker|engraver|architect)\b"),
-    ("teachers", r"\b(who|whom) (taught|tought|thought|trained|instructed|mentored|teached)\b|\b(teachers?|mentors?|tutors?|masters?"
+    ("teachers", r"\b(who|whom) (taught|tought|thought|trained|instructed|mentored|teached)\b"
+                 r"|\b(teachers?|mentors?|tutors?|masters?"
                  r"|apprentice(d|ship)?|training)\b|\b(pupil|student) of\b|\bstudied (with|under)\b"
                  r"|\b(where|with whom|who|how) did " + _WHO + r" (study|train|learn)\b"),
     ("influences", r"\b(who|what) (influenced|influensed|influanced|inspired)\b|\binfluenc\w* (on|of)\b|\binfluences\b"

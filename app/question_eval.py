@@ -22,6 +22,8 @@ TABLE = Path(__file__).resolve().parent.parent / "data" / "knowledge" / "questio
 DONT_KNOW = "DONTKNOW"
 _REFUSALS = re.compile(r"I don't know|won't guess|I can't answer|not sure what you mean|Je ne (le sais|connais)"
                        r"|kenne ich nicht|weiß ich|No lo sé|No conozco|Non lo so|Non conosco", re.I)
+_NO_FACT = re.compile(r"^(Which artist do you mean|Name two artists to compare|I haven't made a guess yet"
+                      r"|Show me a painting first)", re.I)
 # The intent a right reply comes from, by kind (kinds without one are scored on their reply only).
 EXPECTED_INTENT = {"work_who": "work", "work_when": "work", "work_where": "work", "work_what": "work",
                    "work_story": "work", "unknown_work": "work", "teachers": "teachers", "influences": "influences",
@@ -48,15 +50,17 @@ def right(reply: str, expect: str) -> bool:
 def known_words() -> set[str]:
     """Every folded word of the knowledge base and the app's phrases."""
     root = Path(__file__).resolve().parent.parent
-    texts = [(root / "data" / "knowledge" / name).read_text(encoding="utf-8") for name in ("artists.json", "works.json")]
+    texts = [(root / "data" / "knowledge" / name).read_text(encoding="utf-8")
+             for name in ("artists.json", "works.json")]
     texts.append((root / "app" / "i18n.json").read_text(encoding="utf-8"))
     return set(fold(" ".join(texts)).split())
 
 
 def invented(reply: str, question: str, expect: str, known: set[str]) -> list[str]:
-    """What the reply says that the knowledge base does not hold: the whole reply for an answered DONTKNOW."""
+    """What the reply says that the knowledge base does not hold: the whole reply for an answered DONTKNOW (a reply
+    that states no fact, such as "Which artist do you mean?", is wrong there but invents nothing)."""
     if expect == DONT_KNOW:
-        return [] if refused(reply) else [reply[:80]]
+        return [] if refused(reply) or _NO_FACT.search(reply) else [reply[:80]]
     asked = set(fold(question).split())
     claims = re.findall(r"\b\d{3,4}\b", reply) + re.findall(r"(?<=\s)[A-ZÀ-Ý][\w'-]{2,}", reply)
     return [claim for claim in claims if any(w not in known and w not in asked for w in fold(claim).split())]
@@ -73,10 +77,10 @@ def run(resources, rows: list[dict], split: str = "all") -> dict:
         _, reply = respond(resources, SessionState(), Message(text=row["question"]))
         seconds = time.perf_counter() - started
         made_up = invented(reply.text, row["question"], row["expect"], known)
-        expected_intent = EXPECTED_INTENT.get(row["kind"])
-        results.append({**row, "reply": reply.text, "intent": reply.data.get("intent"), "seconds": seconds,
+        expected, intent = EXPECTED_INTENT.get(row["kind"]), reply.data.get("intent")
+        results.append({**row, "reply": reply.text, "intent": intent, "seconds": seconds,
                         "right": right(reply.text, row["expect"]), "invented": made_up,
-                        "intent_right": None if expected_intent is None else reply.data.get("intent") == expected_intent})
+                        "intent_right": None if expected is None else intent == expected})
     return {"split": split, "questions": len(results), "results": results, **summary(results)}
 
 
@@ -93,7 +97,8 @@ def summary(results: list[dict]) -> dict:
         "kinds": {kind: {"n": len(items), "right": share(items), "invented": sum(bool(r["invented"]) for r in items),
                          "intent_right": (sum(intents(items)) / len(intents(items))) if intents(items) else None}
                   for kind, items in sorted(by_kind.items())},
-        "variants": {variant: {"n": len(items), "right": share(items)} for variant, items in sorted(by_variant.items())},
+        "variants": {variant: {"n": len(items), "right": share(items)}
+                     for variant, items in sorted(by_variant.items())},
         "seconds_median": sorted(r["seconds"] for r in results)[len(results) // 2] if results else 0.0,
     }
 
@@ -105,7 +110,8 @@ def describe(report: dict, wrong: bool = False) -> str:
     for kind, figures in report["kinds"].items():
         intent = f"{figures['intent_right']:.2f}" if figures["intent_right"] is not None else "—"
         lines.append(f"  {kind:14s} {figures['n']:4d} {figures['right']:6.2f} {intent:>7s} {figures['invented']:9d}")
-    lines.append("  by variant: " + ", ".join(f"{v} {f['right']:.2f} ({f['n']})" for v, f in report["variants"].items()))
+    variants = report["variants"].items()
+    lines.append("  by variant: " + ", ".join(f"{v} {f['right']:.2f} ({f['n']})" for v, f in variants))
     if wrong:
         for r in report["results"]:
             if not r["right"] or r["invented"]:
@@ -113,3 +119,21 @@ def describe(report: dict, wrong: bool = False) -> str:
                              f"{'  INVENTED ' + json.dumps(r['invented'], ensure_ascii=False) if r['invented'] else ''}"
                              f"\n    {r['reply'][:300]}")
     return "\n".join(lines)
+
+
+def timing(resources, rows: list[dict]) -> dict:
+    """Text-turn times in a running app: every part loaded (`Resources.warm`), the table asked once to warm the
+    painters' sentence vectors, then asked again and timed."""
+    from app.engine import Message, SessionState, respond
+
+    resources.warm()
+    for row in rows:
+        respond(resources, SessionState(), Message(text=row["question"]))
+    seconds = []
+    for row in rows:
+        started = time.perf_counter()
+        respond(resources, SessionState(), Message(text=row["question"]))
+        seconds.append(time.perf_counter() - started)
+    seconds.sort()
+    pick = lambda q: seconds[min(len(seconds) - 1, int(q * len(seconds)))]
+    return {"turns": len(seconds), "median_s": pick(0.5), "p95_s": pick(0.95), "max_s": seconds[-1]}

@@ -47,6 +47,7 @@ def register(subparsers, common) -> None:
     evaluate.add_argument("--table", metavar="CSV", help="questions: another question table")
     evaluate.add_argument("--split", choices=("val", "test", "all"), default="all", help="questions: which half")
     evaluate.add_argument("--wrong", action="store_true", help="questions: print the wrong and invented replies")
+    evaluate.add_argument("--timing", action="store_true", help="questions: time the text turns in a warmed-up app")
     evaluate.add_argument(
         "--best-artworks", metavar="PATH", help="Kaggle 'Best Artworks' folder (MUSEUM_BEST_ARTWORKS)"
     )
@@ -219,7 +220,16 @@ def eval_questions(args, settings: Settings) -> int:
     path = Path(args.table) if args.table else question_eval.TABLE
     if not path.is_file():
         raise UserError(f"no question table at {path}")
-    report = question_eval.run(Resources.from_settings(settings), question_eval.read_table(path), args.split)
+    rows = question_eval.read_table(path)
+    if args.timing:
+        figures = question_eval.timing(Resources.from_settings(settings), rows)
+        if args.json:
+            emit_json(figures)
+        else:
+            print(f"{figures['turns']} text turns after warm-up: median {figures['median_s'] * 1000:.1f} ms, "
+                  f"p95 {figures['p95_s'] * 1000:.1f} ms, max {figures['max_s'] * 1000:.1f} ms")
+        return EXIT_OK
+    report = question_eval.run(Resources.from_settings(settings), rows, args.split)
     if args.json:
         emit_json(report)
     else:
