@@ -293,8 +293,8 @@ def _fact(resources, state, text, entry: ArtistEntry | None, fact: str) -> Reply
         localized = fact in ("teachers", "influences", "circle", "places") or language == DEFAULT_LANGUAGE
     else:
         answer, localized = answers.fact(entry, fact, language), True
-    if answer is None and (recalled := _recalled(resources, state, entry, text)) is not None:
-        return recalled
+    if answer is None and fact in answers.RICH_FACTS and (recalled := _recalled(resources, state, entry, text)):
+        return recalled  # a painter without the field: perhaps the biography says it
     answer = answer or answers.dont_know(entry, fact, language)
     return Reply(answer, artist=entry.name,
                  data={"fact": fact, "artist_card": answers.card(entry, language),
