@@ -30,6 +30,7 @@ _NOT_NAMES = {"him", "her", "them", "he", "she", "they", "this", "that", "the", 
 _UNKNOWN_NAME = re.compile(r"\b(?:about|who (?:was|is)|by|painter|artist)\s+([A-Z][\w'.-]+(?:\s+[A-Z][\w'.-]+){0,3})")
 # Visitors type names in lower case too: "tell me about banksy" must not answer about the artist in focus.
 _UNKNOWN_NAME_LOWER = re.compile(r"\b(?:about|who (?:was|is))\s+([a-z][\w'.-]+(?:\s+[a-z][\w'.-]+)?)\s*\W*$", re.I)
+_WORK_FOLLOW_UPS = ["Tell me about the artist", "Famous works?"]
 WORK_NOTES_MIN_SCORE = 0.20  # a work's own few sentences, found by its title: a lower bar (validation half)
 # Intents that never ask about a work by its title, even when one is named ("compare Monet and Manet").
 _NOT_ABOUT_WORKS = {"empty", "greet", "thanks", "help", "explain_detail", "compare", "similar"}
@@ -255,17 +256,17 @@ def _about_work(resources: Resources, state: SessionState, text: str, asked: art
         return state, dataclasses.replace(reply, data={**reply.data, "work": work.title})
     if asked.kind != "story":
         return state, Reply(artworks.answer(work, asked.kind, language), artist=work.artist, data=data,
-                            suggestions=FOLLOW_UPS)
+                            suggestions=_WORK_FOLLOW_UPS)
     recall = resources.recall
     hit = recall.best(entry, asked.rest, only=f"notes on {work.title}", min_score=WORK_NOTES_MIN_SCORE,
                       min_cosine_alone=WORK_NOTES_MIN_SCORE) if recall and entry else None
     if hit is not None:
         quoted = phrase("quote", language, origin=hit.sentence.origin, who=entry.name, sentence=hit.sentence.text)
         return state, Reply(quoted, artist=work.artist, data={**data, "recall": hit.score, "language": None},
-                            suggestions=FOLLOW_UPS)
+                            suggestions=_WORK_FOLLOW_UPS)
     known = artworks.answer(work, "what", language)
     return state, Reply(f"{phrase('dont_know_work', language)}\n\n{known}", artist=work.artist, data=data,
-                        suggestions=FOLLOW_UPS)
+                        suggestions=_WORK_FOLLOW_UPS)
 
 
 def _recalled(resources: Resources, state: SessionState, entry: ArtistEntry, text: str) -> Reply | None:
