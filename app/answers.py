@@ -8,6 +8,22 @@ from datetime import date
 
 from app.i18n import DEFAULT_LANGUAGE, months, phrase
 from data.knowledge import ArtistEntry, LifeEvent, age_at_death
+from data.text import fold
+
+# The richer facts (issue 21), each from one field of the entry; "art_kind" is movements + media + techniques.
+RICH_FACTS = ("teachers", "influences", "circle", "places", "media", "art_kind")
+# What visitors call a medium -> words of the entry's media and techniques that mean it ("did Dürer make prints?").
+MEDIUM_WORDS = {
+    "print": ("print", "engraving", "etching", "woodcut", "lithograph", "silkscreen", "screenprint", "aquatint",
+              "monotype", "poster"),
+    "sculpt": ("sculpture", "carving", "marble", "wax", "stone"), "statue": ("sculpture", "marble"),
+    "fresco": ("fresco", "mural"), "mural": ("mural", "fresco"), "watercolo": ("watercolour",),
+    "draw": ("drawing",), "etch": ("etching",), "engrav": ("engraving",), "woodcut": ("woodcut",),
+    "lithograph": ("lithograph",), "poster": ("poster",), "ceramic": ("ceramic",), "pottery": ("ceramic",),
+    "film": ("film",), "photo": ("photograph",), "collage": ("collage", "cut-out"), "icon": ("icon",),
+    "pastel": ("pastel",), "oil": ("oil",), "tempera": ("tempera",), "stained glass": ("stained glass",),
+    "glass": ("stained glass", "glass"), "architect": ("architecture", "architectural"), "cut": ("cut-out", "cut"),
+}
 
 
 def _exact_day(event: LifeEvent) -> date | None:
@@ -93,7 +109,68 @@ def _fact_sentence(entry: ArtistEntry, name: str, language: str) -> str | None:
         return say("works_fact", works=_listing(entry.notable_works, language))
     if name == "about":
         return about(entry, language)
+    if name in RICH_FACTS:
+        return rich_fact(entry, name, language)
     return None
+
+
+def _names(items, language: str = DEFAULT_LANGUAGE) -> str:
+    return _listing(items, language).replace("*", "")
+
+
+def rich_fact(entry: ArtistEntry, name: str, language: str = DEFAULT_LANGUAGE, question: str = "") -> str | None:
+    """Teachers, influences, circle, places (those the question names first), media or the kind of art, from the
+    entry's own fields; None when the entry lacks them."""
+    say = lambda key, **fields: phrase(key, language, gender=entry.pronoun(), who=entry.name, **fields)
+    if name == "teachers" and entry.teachers:
+        return say("teachers_fact", names=_names(entry.teachers, language))
+    if name == "influences" and entry.influences:
+        return say("influences_fact", names=_names(entry.influences, language))
+    if name == "circle" and entry.circle:
+        return say("circle_fact", names=_names(entry.circle, language))
+    if name == "places" and entry.places:
+        return _places(entry, language, question)
+    if name == "media" and (entry.media or entry.techniques):
+        return _media(entry, question)
+    if name == "art_kind" and (entry.movements or entry.media):
+        lines = [say("movement_fact", movements=_names(entry.movements, language))] if entry.movements else []
+        lines.append(_media(entry, ""))
+        return " ".join(lines)
+    return None
+
+
+def _places(entry: ArtistEntry, language: str, question: str) -> str:
+    folded = f" {fold(question)} "
+    own = {word for name in entry.names for word in fold(name).split()}  # "Caravaggio" is a painter and a town
+    named = [p for p in entry.places
+             if any(f" {part} " in folded and part not in own for part in _place_words(p.place))]
+    shown = named or list(entry.places)
+    english = language == DEFAULT_LANGUAGE
+    text = lambda p: p.place + (f" ({p.years})" if p.years else "") + (f": {p.note}" if p.note and english else "")
+    key = "places_named" if named else "places_fact"
+    return phrase(key, language, gender=entry.pronoun(), who=entry.name, places="; ".join(text(p) for p in shown))
+
+
+def _place_words(place: str) -> list[str]:
+    """ "Saint-Rémy-de-Provence" -> ["saint remy de provence", "saint remy"]; "Tahiti" -> ["tahiti"]."""
+    parts = [fold(part) for part in place.replace(" and ", ",").replace("(", ",").replace(")", ",").split(",")]
+    words = [part for part in parts if len(part) >= 4 and part not in ("italy", "france", "spain")]
+    return words + [" ".join(part.split()[:2]) for part in words if len(part.split()) > 2]
+
+
+def _media(entry: ArtistEntry, question: str) -> str:
+    """ "Albrecht Dürer worked in engraving, woodcut, ...; techniques: ..." led by "Yes:" when the question names
+    a medium the entry holds (never "no": the notes may simply not say)."""
+    folded = fold(question)
+    held = fold(" ".join(entry.media + entry.techniques))
+    asked = [words for key, words in MEDIUM_WORDS.items() if key in folded]
+    yes = any(fold(word) in held for words in asked for word in words)
+    parts = []
+    if entry.media:
+        parts.append(f"{entry.name} worked in {_names(entry.media)}.")
+    if entry.techniques:
+        parts.append(f"Techniques: {'; '.join(entry.techniques)}.")
+    return ("Yes. " if yes else "") + " ".join(parts)
 
 
 def about(entry: ArtistEntry, language: str = DEFAULT_LANGUAGE) -> str:
@@ -146,7 +223,10 @@ def what_i_know(entry: ArtistEntry) -> str:
 _UNKNOWN_FACT = {"born": "when {name} was born", "died": "when {name} died", "age": "how old {name} was at death",
                  "birthplace": "where {name} was born", "deathplace": "where {name} died",
                  "nationality": "{name}'s nationality", "movement": "which movement {name} belongs to",
-                 "works": "which works of {name} are best known", "about": "much about {name}"}
+                 "works": "which works of {name} are best known", "about": "much about {name}",
+                 "teachers": "who taught {name}", "influences": "who influenced {name}",
+                 "circle": "who {name}'s friends and associates were", "places": "where {name} lived and worked",
+                 "media": "what media {name} worked in", "art_kind": "what kind of art {name} made"}
 
 
 def dont_know(entry: ArtistEntry, fact: str | None = None, language: str = DEFAULT_LANGUAGE) -> str:

@@ -13,9 +13,9 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
-from app import answers, collection, paintings, vision
+from app import answers, artworks, collection, paintings, vision
 from app.i18n import DEFAULT_LANGUAGE, detect, label, phrase
-from app.intents import FACTS, MAX_CHARS, Intent, classify, clean
+from app.intents import FACTS, MAX_CHARS, Intent, by_rules, classify, clean
 from app.resources import Resources
 from app.turns import FOLLOW_UPS, GALLERY_SIZE, Message, Reply, SessionState, say, say_in
 from data.images import ImageError
@@ -31,6 +31,15 @@ _NOT_NAMES = {"him", "her", "them", "he", "she", "they", "this", "that", "the", 
 _UNKNOWN_NAME = re.compile(r"\b(?:about|who (?:was|is)|by|painter|artist)\s+([A-Z][\w'.-]+(?:\s+[A-Z][\w'.-]+){0,3})")
 # Visitors type names in lower case too: "tell me about banksy" must not answer about the artist in focus.
 _UNKNOWN_NAME_LOWER = re.compile(r"\b(?:about|who (?:was|is))\s+([a-z][\w'.-]+(?:\s+[a-z][\w'.-]+)?)\s*\W*$", re.I)
+_WORK_FOLLOW_UPS = ["Tell me about the artist", "Famous works?"]
+WORK_NOTES_MIN_SCORE = 0.20  # a work's own few sentences, found by its title: a lower bar (validation half)
+# Intents that never ask about a work by its title, even when one is named ("compare Monet and Manet").
+_NOT_ABOUT_WORKS = {"empty", "greet", "thanks", "help", "explain_detail", "compare", "similar"}
+# The painter-fact intents a question about a work may carry: "when was the painter of The Night Watch born?".
+_PAINTER_OF_WORK = {"born", "died", "age", "birthplace", "deathplace", "nationality", "teachers", "influences",
+                    "circle", "places", "media", "art_kind", "movement"}
+_ABOUT_PAINTER = re.compile(r"\b(painter|artist|he|she|him|her|his|peintre|artiste|il|elle|maler|künstler|er|sie"
+                            r"|pintor|pintora|él|ella|pittore|pittrice|lui|lei)\b", re.I)
 _NOT_NAME_STARTS = _NOT_NAMES | {"a", "an", "my", "your", "our", "its", "her", "painting", "paintings", "picture",
                                  "art", "artwork", "style", "movement", "painter", "artist", "here", "there"}
 
@@ -212,6 +221,13 @@ def _answer(resources: Resources, state: SessionState, text: str, intent: Intent
         return state, say_in(state, "cant_answer", ["Help"], {"why": reason}, cannot=name)
     if name == "other_painting":
         return _other_painting(resources, state)
+    if name not in _NOT_ABOUT_WORKS and resources.works is not None and kb is not None:
+        asked = artworks.read(text, resources.works)
+        if asked is not None and (done := _about_work(resources, state, text, asked, named)) is not None:
+            return done
+    if named and intent.method == "meaning" and name in ("search", "similar", "identify", "works"):
+        # A question naming a painter that only the sentence model placed: about that painter, not the holdings.
+        return state, _fallback(resources, state, text, named[0])
     if name == "identify" and not named and kb is not None and (work := kb.work_named(text)):
         entry, title = work
         state = dataclasses.replace(state, focus_artist=entry.name)
@@ -229,6 +245,8 @@ def _answer(resources: Resources, state: SessionState, text: str, intent: Intent
             reply = dataclasses.replace(reply, text=phrase("similar_found", state.language),
                                         data={**reply.data, "language": state.language})
         return state, reply
+    if name == "explain" and named and state.image is None:  # "why did Rivera's mural get destroyed?"
+        return state, _fallback(resources, state, text, named[0])
     if name in ("explain", "explain_detail"):
         return state, _explain(resources, state, detailed=name == "explain_detail", progress=progress)
     if name == "compare":
@@ -238,9 +256,64 @@ def _answer(resources: Resources, state: SessionState, text: str, intent: Intent
     about_the_image = state.focus_artist is None or _THIS_PAINTING.search(text)
     if name == "movement" and not named and state.prediction and about_the_image:
         return state, _style_of_image(resources, state)
+    if name == "died" and target is not None and re.search(r"\b(how|why|cause|of what)\b", text, re.I):
+        if (recalled := _recalled(resources, state, target, text)) is not None:  # "how did Pollock die?"
+            return state, recalled
     if name in FACTS or name == "identify":
         return state, _fact(resources, state, text, target, "about" if name == "identify" else name)
     return state, _fallback(resources, state, text, target if named or _REFERS_TO_ARTIST.search(text) else None)
+
+
+def _about_work(resources: Resources, state: SessionState, text: str, asked: artworks.WorkQuestion,
+                named: list[ArtistEntry]) -> tuple[SessionState, Reply] | None:
+    """The answer to a question about a work by its title, or None when it is no such question after all."""
+    kb, language = resources.kb, state.language
+    if asked.found is None:  # "who painted X?" with an X the works index does not hold
+        title = asked.frame_title or ""
+        if kb.mentions(title) or _unknown_name(text) or not re.search(r"[^\W\d_]{3}", title):
+            return None  # "who painted like Monet", "who painted the most?": no title
+        return state, say(state, artworks.unknown(title, resources.works, language), ["Help"],
+                          unknown_work=title, intent="work", language=language)
+    meant = artworks.choose(asked.found, [entry.name for entry in named])
+    if len(meant) > 1:
+        return state, say(state, artworks.several(meant, language), ["Help"], intent="work", language=language,
+                          works=[w.title for w in meant])
+    work = meant[0]
+    entry = kb.find_exact(work.artist) or kb.find(work.artist)
+    state = dataclasses.replace(state, focus_artist=entry.name if entry else state.focus_artist)
+    data = {"intent": "work", "work": work.title, "work_kind": asked.kind, "language": language,
+            "artist_card": answers.card(entry, language) if entry else None}
+    painter_question = by_rules(asked.rest, language)
+    if entry is not None and painter_question in _PAINTER_OF_WORK and _ABOUT_PAINTER.search(asked.rest):
+        reply = _fact(resources, state, text, entry, painter_question)
+        return state, dataclasses.replace(reply, data={**reply.data, "work": work.title})
+    if asked.kind != "story":
+        return state, Reply(artworks.answer(work, asked.kind, language), artist=work.artist, data=data,
+                            suggestions=_WORK_FOLLOW_UPS)
+    recall = resources.recall
+    hit = recall.best(entry, asked.rest, only=f"notes on {work.title}", min_score=WORK_NOTES_MIN_SCORE,
+                      min_cosine_alone=WORK_NOTES_MIN_SCORE) if recall and entry else None
+    if hit is not None:
+        quoted = phrase("quote", language, origin=hit.sentence.origin, who=entry.name, sentence=hit.sentence.text)
+        return state, Reply(quoted, artist=work.artist, data={**data, "recall": hit.score, "language": None},
+                            suggestions=_WORK_FOLLOW_UPS)
+    known = artworks.answer(work, "what", language)
+    return state, Reply(f"{phrase('dont_know_work', language)}\n\n{known}", artist=work.artist, data=data,
+                        suggestions=_WORK_FOLLOW_UPS)
+
+
+def _recalled(resources: Resources, state: SessionState, entry: ArtistEntry, text: str) -> Reply | None:
+    """The painter's own sentence that best answers `text`, quoted with its origin, or None below confidence."""
+    recall = resources.recall
+    hit = recall.best(entry, text) if recall is not None else None
+    if hit is None:
+        return None
+    language = state.language
+    quoted = phrase("quote", language, origin=hit.sentence.origin, who=entry.name, sentence=hit.sentence.text)
+    return Reply(quoted, artist=entry.name,
+                 data={"fact": "recall", "recall": hit.score, "origin": hit.sentence.origin,
+                       "artist_card": answers.card(entry, language), "language": None},
+                 suggestions=["Tell me about the artist", "Famous works?"])
 
 
 def _fact(resources, state, text, entry: ArtistEntry | None, fact: str) -> Reply:
@@ -249,9 +322,17 @@ def _fact(resources, state, text, entry: ArtistEntry | None, fact: str) -> Reply
     if entry is None:
         return _no_artist(resources, state, text)
     language = state.language
-    answer = answers.fact(entry, fact, language) or answers.dont_know(entry, fact, language)
+    if fact in answers.RICH_FACTS:
+        answer = answers.rich_fact(entry, fact, language, question=text)
+        localized = fact in ("teachers", "influences", "circle", "places") or language == DEFAULT_LANGUAGE
+    else:
+        answer, localized = answers.fact(entry, fact, language), True
+    if answer is None and fact in answers.RICH_FACTS and (recalled := _recalled(resources, state, entry, text)):
+        return recalled  # a painter without the field: perhaps the biography says it
+    answer = answer or answers.dont_know(entry, fact, language)
     return Reply(answer, artist=entry.name,
-                 data={"fact": fact, "artist_card": answers.card(entry, language), "language": language},
+                 data={"fact": fact, "artist_card": answers.card(entry, language),
+                       "language": language if localized else None},
                  suggestions=["Show similar", "Famous works?", "Where was the artist born?"])
 
 
@@ -370,6 +451,8 @@ def _fallback(resources: Resources, state: SessionState, text: str, entry: Artis
     if not re.search(r"[^\W\d_]{2}", text) or not text.isascii() and detect(text, "") == "":
         return say_in(state, "not_understood", ["Help"])  # emoji, or a script none of our languages uses
     language = state.language
+    if entry is not None and (recalled := _recalled(resources, state, entry, text)) is not None:
+        return recalled
     if entry is not None:
         return Reply(answers.dont_know(entry, language=language), artist=entry.name,
                      data={"artist_card": answers.card(entry, language), "language": language},

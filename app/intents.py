@@ -14,7 +14,12 @@ MAX_CHARS = 500  # longer messages are cut: nobody asks a painting question in 1
 MIN_SIMILARITY = 0.55  # below this cosine the nearest example is a guess, and a guess is worse than asking
 
 # Fact intents answer from one knowledge-base field each.
-FACTS = ("born", "died", "age", "birthplace", "deathplace", "nationality", "movement", "works", "about")
+FACTS = ("born", "died", "age", "birthplace", "deathplace", "nationality", "movement", "works", "about",
+         "teachers", "influences", "circle", "places", "media", "art_kind")
+_WHO = r"\w+(?: \w+){0,3}"  # a painter's name or pronoun between a question's words: "did van gogh live"
+_MEDIA_WORDS = (r"prints?|etchings?|engravings?|woodcuts?|lithographs?|posters?|sculptures?|sculpt|statues?|frescoe?s?"
+                r"|murals?|watercolou?rs?|drawings?|ceramics?|pottery|films?|photo\w*|collages?|icons?|pastels?"
+                r"|stained glass|cut-?outs?|architecture")
 
 # Checked in order: the first rule that matches decides ("where was he born" before "born").
 RULES: list[tuple[str, re.Pattern]] = [(name, re.compile(pattern, re.I)) for name, pattern in [
@@ -36,6 +41,25 @@ RULES: list[tuple[str, re.Pattern]] = [(name, re.compile(pattern, re.I)) for nam
     ("born", r"\bborn\b|\bbirth(day|date)?\b"),
     ("died", r"\b(die|died|death|pass(ed)? away)\b"),
     ("nationality", r"\bnationality\b|\b(what|which) (country|nation)\b"),
+    ("art_kind", r"\b(what|which) (type|kind|sort|style|form|genre)s? of (art|painting|paintings|works?|artist|painter"
+                 r"|pictures?|artwork)\b|\bwhat (did|does) " + _WHO + r" (make|create|do)\b"),
+    ("media", r"\b(mediums?|media|materials?|techniques?|technically|brushwork|brush ?strokes?|methods?)\b"
+              r"|\bwhat (did|does) " + _WHO + r" (paint|work) (on|with|in)\b|\bhow did " + _WHO + r" paint\b"
+              r"|\b(did|does) " + _WHO + r" (make|do|paint|create|produce|carve|design|draw)\b.*\b(" + _MEDIA_WORDS
+              + r")\b|\bwas " + _WHO + r" (also )?an? (sculptor|printmaker|engraver|architect)\b"),
+    ("teachers", r"\b(who|whom) (taught|tought|thought|trained|instructed|mentored|teached)\b"
+                 r"|\b(teachers?|mentors?|tutors?|masters?"
+                 r"|apprentice(d|ship)?|training)\b|\b(pupil|student) of\b|\bstudied (with|under)\b"
+                 r"|\b(where|with whom|who|how) did " + _WHO + r" (study|train|learn)\b"),
+    ("influences", r"\b(who|what) (influenced|influensed|influanced|inspired)\b|\binfluenc\w* (on|of)\b|\binfluences\b"
+                   r"|\b(was|were) " + _WHO + r" (influenced|inspired)\b|\binspirations?\b|\brole models?\b"),
+    ("circle", r"\bfriends?\b|\bfriendship\b|\bcircle\b|\bcontemporaries\b|\bwork(ed)? (with|alongside)\b"
+               r"|\bcollaborat\w*\b|\b(wife|husband|married|spouse|partner|lover|muse|patrons?)\b"),
+    ("places", r"\bwhere did " + _WHO + r" (live|work|settle|move|spend|reside|stay|paint)\b"
+               r"|\b(did|has) " + _WHO + r" (live|work|stay|settle) (in|at)\b|\bwhen (was|were|did) " + _WHO
+               + r" (in|at|live in|move to|go to|visit|stay in|travel to|settle in)\b"
+               r"|\bhow long did " + _WHO + r" (live|stay|spend)\b|\bplaces?\b.*\b(live|lived|work|worked)\b"
+               r"|\bwhere .*\b(lived|worked)\b"),
     ("identify", r"\bwho (painted|made|created|did|drew|is behind) (this|it|that|the painting)\b|\bwhose\b"
                  r"|\bwho(se| is|'s) the (artist|painter)\b|\bwhat (painting|picture|artwork) is (this|that|it)\b"
                  r"|\b(identify|recogni[sz]e)\b"),

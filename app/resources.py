@@ -22,8 +22,8 @@ from data.records import Artwork, with_extra
 
 log = logging.getLogger(__name__)
 
-PARTS = ("kb", "index", "classifier", "match_index", "style_search", "painting_batcher", "explainer", "text_model",
-         "intent_bank", "catalogue")
+PARTS = ("kb", "works", "recall", "index", "classifier", "match_index", "style_search", "painting_batcher", "explainer",
+         "text_model", "intent_bank", "catalogue")
 # Loaded on first use only: the index encoder runs only where the classifier's forward has no index of its own.
 LAZY_PARTS = ("encoder",)
 
@@ -125,6 +125,24 @@ class Resources:
             except CorpusError as error:
                 self.problems["kaggle_artists"] = str(error)
         return kb
+
+    @property
+    def works(self):
+        """The works index (data/knowledge/works.json): famous works by title."""
+        from data.works import load_works
+
+        return self._part("works", load_works)
+
+    @property
+    def recall(self):
+        """Sentence retrieval over each painter's own text (app/recall.py); BM25 alone without the text model."""
+        from app.recall import Recall
+
+        def build():
+            works = self.works
+            return Recall(lambda name: works.by_artist(name) if works is not None else [], self.embed_sentences)
+
+        return self._part("recall", build)
 
     @property
     def encoder(self):

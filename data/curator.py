@@ -4,9 +4,11 @@ The fields are those of the shipped entries (data/knowledge/artists.json) plus `
 shipped layout (`{"artists": [...]}` or a bare list); CSV takes one painter per line with flat columns:
 
     name, full_name, aliases, gender, born, born_place, died, died_place, nationality, movements,
-    notable_works, bio, source
+    notable_works, bio, source, teachers, influences, circle, places, media, techniques, events, facts_source
 
-`aliases`, `movements` and `notable_works` hold several values separated by ";" (titles contain commas).
+`aliases`, `movements`, `notable_works` and the richer facts hold several values separated by ";" (titles contain
+commas): a place is written "Arles (1888–1889): the Yellow House" (years and note optional), an event
+"1888: moved to Arles" (a year, "about 1485" or "1490s", then what happened).
 `born`/`died` take a year ("1853"), an approximate year ("c. 1390", "about 1390", "1390?") or a date
 ("1853-03-30"). Every bad row is reported at once, naming the file, the line (CSV) or entry (JSON), the
 painter and the field, so a curator fixes the file in one pass.
@@ -25,10 +27,23 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from data.files import atomic_write_json
-from data.knowledge import KNOWLEDGE_FILE, ArtistEntry, KnowledgeBase, KnowledgeError, LifeEvent, load_knowledge
+from data.knowledge import (
+    KNOWLEDGE_FILE,
+    ArtistEntry,
+    Event,
+    KnowledgeBase,
+    KnowledgeError,
+    LifeEvent,
+    Place,
+    load_knowledge,
+    years_in,
+)
 
 CSV_COLUMNS = ("name", "full_name", "aliases", "gender", "born", "born_place", "died", "died_place", "nationality",
-               "movements", "notable_works", "bio", "source")
+               "movements", "notable_works", "bio", "source", "teachers", "influences", "circle", "places", "media",
+               "techniques", "events", "facts_source")
+LIST_FIELDS = ("aliases", "movements", "notable_works", "teachers", "influences", "circle", "places", "media",
+               "techniques", "events")
 LIST_SEPARATOR = ";"
 MAX_ERRORS_SHOWN = 20
 _APPROXIMATE = re.compile(r"^\s*(?:c\.?|ca\.?|circa|about|around)\s*(\d{1,4})\s*$|^\s*(\d{1,4})\s*\?\s*$", re.I)
@@ -105,8 +120,36 @@ class CuratorEntry(BaseModel):
     notable_works: list[str] = []
     bio: str | None = None
     source: str | None = None
+    teachers: list[str] = []
+    influences: list[str] = []
+    circle: list[str] = []
+    places: list[str | dict] = []
+    media: list[str] = []
+    techniques: list[str] = []
+    events: list[str | dict] = []
+    facts_source: str | None = None
 
-    @field_validator("aliases", "movements", "notable_works", mode="before")
+    @field_validator("places", mode="after")
+    @classmethod
+    def places_read(cls, value):
+        for item in value:
+            place = Place.parse(item)  # ValueError names the bad place
+            years = years_in(place.years)
+            if place.years and not years:
+                raise ValueError(f"{place.place}: years {place.years!r} hold no year")
+            if years and (max(years) > date.today().year or list(years) != sorted(years)):
+                raise ValueError(f"{place.place}: years {place.years!r} are not in order or lie in the future")
+        return value
+
+    @field_validator("events", mode="after")
+    @classmethod
+    def events_read(cls, value):
+        for item in value:
+            if Event.parse(item).year > date.today().year:
+                raise ValueError(f"event {item!r} lies in the future")
+        return value
+
+    @field_validator(*LIST_FIELDS, mode="before")
     @classmethod
     def split_list(cls, value):
         if isinstance(value, str):
@@ -122,13 +165,20 @@ class CuratorEntry(BaseModel):
     def died_after_born(self):
         if self.born.year is not None and self.died.year is not None and self.died.year < self.born.year:
             raise ValueError(f"died ({self.died.year}) before born ({self.born.year})")
+        early = [e for e in map(Event.parse, self.events) if self.born.year is not None and e.year < self.born.year]
+        if early:
+            raise ValueError(f"event {early[0].when}: {early[0].text!r} before born ({self.born.year})")
         return self
 
     def to_entry(self, fallback_source: str) -> ArtistEntry:
         return ArtistEntry(name=self.name, full_name=self.full_name, aliases=tuple(self.aliases), gender=self.gender,
                            born=self.born.to_event(), died=self.died.to_event(), nationality=self.nationality,
                            movements=tuple(self.movements), notable_works=tuple(self.notable_works), bio=self.bio,
-                           source=self.source or fallback_source)
+                           source=self.source or fallback_source, teachers=tuple(self.teachers),
+                           influences=tuple(self.influences), circle=tuple(self.circle),
+                           places=tuple(map(Place.parse, self.places)), media=tuple(self.media),
+                           techniques=tuple(self.techniques), events=tuple(map(Event.parse, self.events)),
+                           facts_source=self.facts_source)
 
 
 def _rows(path: Path) -> list[tuple[str, dict]]:

@@ -42,6 +42,78 @@ class KnowledgeError(ValueError):
     """An unreadable knowledge file; the message names it."""
 
 
+_YEARS = re.compile(r"(?<!\d)(\d{3,4})(?!\d)")
+# "Paris (1886–1888): lived with his brother Theo", "Kristiania (Oslo) (1864–1889)", "Margate: its skies"
+_PLACE_TEXT = re.compile(r"^(?P<place>[^:]+?)\s*(?:\((?P<years>[^()]*\d[^()]*)\))?\s*(?::\s*(?P<note>.*))?$", re.S)
+# "1888: moved to Arles", "about 1485: painted ...", "1490s: ..."
+_EVENT_TEXT = re.compile(r"^(?P<when>(?:(?:about|c\.|ca\.|circa|around)\s*)?\d{3,4}s?)\s*:\s*(?P<text>\S.*)$",
+                         re.I | re.S)
+
+
+def years_in(text: str | None) -> tuple[int, ...]:
+    """The 3-4 digit years written in `text`: "1866–1871 and 1886–1896" -> (1866, 1871, 1886, 1896)."""
+    return tuple(int(year) for year in _YEARS.findall(text or ""))
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a painter lived or worked: "Arles", "1888–1889", "the Yellow House and Gauguin's visit"."""
+
+    place: str
+    years: str | None = None  # as written: "1886–1888", "about 1405", "1420s", "1866–1871 and 1886–1896"
+    note: str | None = None
+
+    @classmethod
+    def parse(cls, value) -> "Place":
+        """A {"place", "years", "note"} object or the text "Paris (1886–1888): lived with Theo"; else ValueError."""
+        if isinstance(value, dict):
+            place = str(value.get("place") or "").strip()
+            if not place:
+                raise ValueError(f"a place needs a name: {value!r}")
+            return cls(place, str(value["years"]).strip() if value.get("years") else None,
+                       str(value.get("note") or "").strip() or None)
+        match = _PLACE_TEXT.match(str(value).strip())
+        if not match or not match["place"].strip():
+            raise ValueError(f"{value!r} is not a place written as 'Paris (1886–1888): what happened there'")
+        years, note = (match["years"] or "").strip() or None, (match["note"] or "").strip() or None
+        return cls(match["place"].strip(), years, note)
+
+    @property
+    def span(self) -> tuple[int, int] | None:
+        years = years_in(self.years)
+        return (min(years), max(years)) if years else None
+
+    def to_json(self) -> dict:
+        return {"place": self.place, "years": self.years, "note": self.note}
+
+
+@dataclass(frozen=True)
+class Event:
+    """A dated event of a life: "1888", "moved to Arles"."""
+
+    when: str  # "1888", "about 1485", "1490s"
+    text: str
+
+    @classmethod
+    def parse(cls, value) -> "Event":
+        """A {"when", "text"} object or the text "1888: moved to Arles"; ValueError if neither."""
+        if isinstance(value, dict):
+            when, text = str(value.get("when") or value.get("year") or "").strip(), str(value.get("text") or "").strip()
+        else:
+            match = _EVENT_TEXT.match(str(value).strip())
+            when, text = (match["when"], match["text"].strip()) if match else ("", "")
+        if not years_in(when) or not text:
+            raise ValueError(f"{value!r} is not an event written as '1888: what happened'")
+        return cls(when, text)
+
+    @property
+    def year(self) -> int:
+        return years_in(self.when)[0]
+
+    def to_json(self) -> dict:
+        return {"when": self.when, "text": self.text}
+
+
 @dataclass(frozen=True)
 class LifeEvent:
     year: int | None = None
@@ -76,6 +148,16 @@ class ArtistEntry:
     bio: str | None = None
     external: dict | None = None  # fields from another source, shown attributed: {"source", "bio", ...}
     source: str | None = None  # who wrote this entry, when not this project: "the museum's notes (artists.csv)"
+    # The richer facts (issue 21): who taught and inspired the painter, their circle, where and when they lived,
+    # what they worked in and how, a few dated events; `facts_source` says where these facts come from.
+    teachers: tuple[str, ...] = ()
+    influences: tuple[str, ...] = ()
+    circle: tuple[str, ...] = ()
+    places: tuple[Place, ...] = ()
+    media: tuple[str, ...] = ()
+    techniques: tuple[str, ...] = ()
+    events: tuple[Event, ...] = ()
+    facts_source: str | None = None
 
     @classmethod
     def from_json(cls, value: dict) -> "ArtistEntry":
@@ -85,7 +167,11 @@ class ArtistEntry:
                    born=LifeEvent.from_json(value.get("born")), died=LifeEvent.from_json(value.get("died")),
                    nationality=value.get("nationality") or None, movements=as_tuple("movements"),
                    notable_works=as_tuple("notable_works"), bio=value.get("bio") or None,
-                   source=value.get("source") or None)
+                   source=value.get("source") or None, teachers=as_tuple("teachers"),
+                   influences=as_tuple("influences"), circle=as_tuple("circle"),
+                   places=tuple(Place.parse(v) for v in value.get("places") or []), media=as_tuple("media"),
+                   techniques=as_tuple("techniques"), events=tuple(Event.parse(v) for v in value.get("events") or []),
+                   facts_source=value.get("facts_source") or None)
 
     @property
     def names(self) -> list[str]:
@@ -99,7 +185,11 @@ class ArtistEntry:
         return {"name": self.name, "full_name": self.full_name, "aliases": list(self.aliases), "gender": self.gender,
                 "born": event(self.born), "died": event(self.died), "nationality": self.nationality,
                 "movements": list(self.movements), "notable_works": list(self.notable_works), "bio": self.bio,
-                "external": self.external, "source": self.source}
+                "external": self.external, "source": self.source, "teachers": list(self.teachers),
+                "influences": list(self.influences), "circle": list(self.circle),
+                "places": [place.to_json() for place in self.places], "media": list(self.media),
+                "techniques": list(self.techniques), "events": [event.to_json() for event in self.events],
+                "facts_source": self.facts_source}
 
 
 def age_at_death(entry: ArtistEntry) -> tuple[int, bool] | None:

@@ -41,6 +41,13 @@ def register(subparsers, common) -> None:
     predict.set_defaults(handler=predict_command)
 
     evaluate = subparsers.add_parser("eval", parents=[common])
+    evaluate.add_argument("mode", nargs="?", choices=("heads", "questions"), default="heads",
+                          help="heads (default): the classifier on a best-artworks folder; questions: the visitor-"
+                               "question table (data/knowledge/questions_eval.csv), per kind")
+    evaluate.add_argument("--table", metavar="CSV", help="questions: another question table")
+    evaluate.add_argument("--split", choices=("val", "test", "all"), default="all", help="questions: which half")
+    evaluate.add_argument("--wrong", action="store_true", help="questions: print the wrong and invented replies")
+    evaluate.add_argument("--timing", action="store_true", help="questions: time the text turns in a warmed-up app")
     evaluate.add_argument(
         "--best-artworks", metavar="PATH", help="Kaggle 'Best Artworks' folder (MUSEUM_BEST_ARTWORKS)"
     )
@@ -169,6 +176,8 @@ def predict_command(args, settings: Settings) -> int:
 
 
 def eval_command(args, settings: Settings) -> int:
+    if args.mode == "questions":
+        return eval_questions(args, settings)
     from classifier.evaluation import evaluate_heads
     from classifier.predict import Classifier
     from data.corpora import CorpusError
@@ -200,4 +209,29 @@ def eval_command(args, settings: Settings) -> int:
         f"{c['artist']} -> {c['answered']} ({c['images']}/{c['of']})" for c in report["confusions"][:5]))
     for path in report.get("plots", []):
         print(f"  wrote {path}")
+    return EXIT_OK
+
+
+def eval_questions(args, settings: Settings) -> int:
+    """`museum eval questions`: each question of the table as one fresh conversation; per-kind figures."""
+    from app import question_eval
+    from app.resources import Resources
+
+    path = Path(args.table) if args.table else question_eval.TABLE
+    if not path.is_file():
+        raise UserError(f"no question table at {path}")
+    rows = question_eval.read_table(path)
+    if args.timing:
+        figures = question_eval.timing(Resources.from_settings(settings), rows)
+        if args.json:
+            emit_json(figures)
+        else:
+            print(f"{figures['turns']} text turns after warm-up: median {figures['median_s'] * 1000:.1f} ms, "
+                  f"p95 {figures['p95_s'] * 1000:.1f} ms, max {figures['max_s'] * 1000:.1f} ms")
+        return EXIT_OK
+    report = question_eval.run(Resources.from_settings(settings), rows, args.split)
+    if args.json:
+        emit_json(report)
+    else:
+        print(question_eval.describe(report, wrong=args.wrong))
     return EXIT_OK
