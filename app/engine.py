@@ -118,8 +118,11 @@ def _focus_on(resources: Resources, state: SessionState, key: str, image, seen_b
     hits = paintings.look_alikes(resources, seen_by.similar_vector, match, GALLERY_SIZE)
     prediction = seen_by.prediction
     focus = _artist_from(resources, match, prediction)
+    guess = _entry(resources, (prediction or {}).get("artist")) if not focus and (prediction or {}).get("known") \
+        else None
     # The painting found in the picture is the view the classifier judged: "why?" explains it.
     state = SessionState(focus_artist=focus.name if focus else None, image_artist=focus.name if focus else None,
+                         hedged_artist=guess.name if guess else None,
                          image_key=key, image=image, painting=seen_by.painting,
                          image_vector=seen_by.similar_vector, prediction=prediction, match=match,
                          other_matches=tuple(others), look=seen_by, neighbours=tuple(hits), turns=state.turns,
@@ -138,14 +141,16 @@ def _other_painting(resources: Resources, state: SessionState) -> tuple[SessionS
 
 
 def _artist_from(resources: Resources, match: dict | None, prediction: dict | None) -> ArtistEntry | None:
-    """The catalogue record's artist when the image is a known painting, else the classifier's (if known)."""
+    """The catalogue record's artist when the image is a known painting, else the classifier's when it knows the
+    painter and is at least fairly confident (a lower guess is only named as a guess, see `_hedged`)."""
     kb = resources.kb
     if kb is None:
         return None
     if match:
         # The museum's record outranks a style guess, even when its answer is "unidentified artist".
         return kb.find(match["artist"]) if match.get("artist") else None
-    if prediction and prediction.get("known") and prediction.get("artist"):
+    if prediction and prediction.get("known") and prediction.get("artist") \
+            and prediction.get("confidence", 0.0) >= paintings.NAMED:
         return kb.find(prediction["artist"])
     return None
 
@@ -319,6 +324,8 @@ def _recalled(resources: Resources, state: SessionState, entry: ArtistEntry, tex
 def _fact(resources, state, text, entry: ArtistEntry | None, fact: str) -> Reply:
     if entry is None and fact == "about" and state.image is not None:
         return _identify(resources, state)  # "who's the artist?" about the painting in focus
+    if entry is None and state.hedged_artist and state.image is not None:
+        return _hedged(resources, state, text, fact)
     if entry is None:
         return _no_artist(resources, state, text)
     language = state.language
@@ -334,6 +341,15 @@ def _fact(resources, state, text, entry: ArtistEntry | None, fact: str) -> Reply
                  data={"fact": fact, "artist_card": answers.card(entry, language),
                        "language": language if localized else None},
                  suggestions=["Show similar", "Famous works?", "Where was the artist born?"])
+
+
+def _hedged(resources: Resources, state: SessionState, text: str, fact: str) -> Reply:
+    """A fact about the painter the classifier only guessed: said under "if it is X", without X's card, and the
+    guess stays a guess for the next question too."""
+    entry = _entry(resources, state.hedged_artist)
+    answer = _fact(resources, dataclasses.replace(state, hedged_artist=None), text, entry, fact)
+    return dataclasses.replace(answer, text=f"{phrase('if_guess', state.language, artist=entry.name)} {answer.text}",
+                               artist=None, data={**answer.data, "artist_card": None, "hedged": entry.name})
 
 
 def _no_artist(resources: Resources, state: SessionState, text: str) -> Reply:

@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 # Dress: 0.762, and 0.730 as a photo; rightly a match); at 0.75, 118 of 174 simulated gallery photos of the
 # collection's paintings (68%) are named from the right record and none as another painting.
 CATALOGUE_MATCH = 0.75
+# Wording tiers of a known painter's calibrated confidence. Below NAMED the name is only a guess: it is said as
+# one, and the painter's card and facts are not shown as if they were the answer ("if it is X, ...").
+SURE = 0.8
+NAMED = 0.5
 # The same, for the index encoder's own vectors (a collection without the whole-image index, or a CLIP encoder):
 # on the Met index with Lite0's 224-px centre crops, 300 pictures of paintings not in it reached at most 0.789.
 ENCODER_MATCH = 0.8
@@ -238,7 +242,7 @@ def prediction_sentence(prediction: dict, language: str = DEFAULT_LANGUAGE, matc
         runner_up = phrase("pred_next", language, others=others) if others else ""
         confidence = prediction["confidence"]
         # Calibrated probabilities, so the wording can follow them honestly.
-        key = "pred_sure" if confidence >= 0.8 else "pred_likely" if confidence >= 0.5 else "pred_guess"
+        key = "pred_sure" if confidence >= SURE else "pred_likely" if confidence >= NAMED else "pred_guess"
         return phrase(key, language, artist=prediction["artist"], percent=percent(confidence)) + runner_up + style
     closest = ", ".join(f"{t['artist']} ({percent(t['probability'])})" for t in top[:3])
     return (phrase("pred_unknown_matched" if matched else "pred_unknown", language) + style

@@ -38,6 +38,8 @@ class Reply:
 @dataclass(frozen=True)
 class SessionState:
     focus_artist: str | None = None
+    # The classifier's guess below paintings.NAMED: answers about it stay hedged and come without its card.
+    hedged_artist: str | None = None
     image_key: str | None = None  # content hash of the painting in focus
     image_artist: str | None = None  # who painted it, as far as the engine could tell
     image: Image.Image | None = field(default=None, repr=False, compare=False)

@@ -2,11 +2,9 @@
 
 import io
 import json
-import statistics
 import struct
 import subprocess
 import sys
-import time
 import zlib
 
 import pytest
@@ -147,6 +145,20 @@ def test_an_unknown_verdict_names_no_one_and_facts_are_refused(resources):
     assert "Impressionism" in style.text
 
 
+def test_a_low_guess_comes_without_the_painters_card_and_stays_a_guess(resources):
+    """Kano Sansetsu's Old Plum (1646), a detail: the classifier's best guess is Piet Mondrian at about 23%. The
+    guess is said as one, Mondrian's card is not shown as the answer, and follow-ups keep the doubt."""
+    old_plum = disguised(met_data_dir() / "44858.jpg")
+    _, (seen, born, where) = play(resources, [Message(image=old_plum), "when was he born?", "where was he from?"])
+    prediction = seen.data["prediction"]
+    assert prediction["known"] and prediction["artist"] == "Piet Mondrian" and prediction["confidence"] < 0.5
+    assert "not sure" in seen.text and seen.data["artist_card"] is None and seen.artist is None
+    for reply in (born, where):
+        assert reply.text.startswith("If it is Piet Mondrian, as I guess")
+        assert reply.data["artist_card"] is None and reply.artist is None and reply.data["hedged"] == "Piet Mondrian"
+    assert "1872" in born.text
+
+
 def test_fuzzy_names_pronouns_and_compare(resources):
     state, (about, died, compare, kahlo, born) = play(resources, [
         "tell me about picaso", "when did he die?", "compare him with van gough", "who was frida kahlo?",
@@ -218,19 +230,6 @@ def test_bad_input_gets_a_friendly_reply_and_the_session_goes_on(resources, mess
     json.dumps(reply.to_json())
     state, after = respond(resources, state, Message("when was he born?"))
     assert "1840" in after.text
-
-
-def test_text_turns_answer_within_50_ms(resources):
-    state, _ = play(resources, [Message(image=str(IRISES))])
-    lines = ["when was he born?", "where was he from?", "what movement?", "what are his famous works?",
-             "what was his favourite food?", "tell me about picaso", "compare monet and manet",
-             "is he still alive?", "what do you know about the painter?", "thank you"] * 3
-    times = []
-    for line in lines:
-        started = time.perf_counter()
-        state, _ = respond(resources, state, Message(line))
-        times.append(time.perf_counter() - started)
-    assert statistics.median(times) <= 0.05, f"median {statistics.median(times) * 1000:.1f} ms"
 
 
 def test_chat_script_with_json_prints_one_reply_per_line(tmp_path):

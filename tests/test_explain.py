@@ -9,7 +9,6 @@ head is trained here, in seconds, on real best-artworks features (4 artists).
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pytest
@@ -126,14 +125,12 @@ def test_deletion_lime_beats_random(model, lime_runs):
     assert np.mean(lime_area) > np.mean(random_area) + 0.02, (lime_area, random_area)
 
 
-def test_lime_cache_second_call_is_fast_and_identical(model, paintings, tmp_path):
+def test_lime_cache_second_call_is_the_cached_result(model, paintings, tmp_path):
     array = model.prepare(paintings[1])
     cache = LimeCache(directory=tmp_path)
     first = cached_lime(model.artist_probabilities, array, 1, model.fingerprint, cache, FAST_LIME)
-    started = time.perf_counter()
     second = cached_lime(model.artist_probabilities, array, 1, model.fingerprint, cache, FAST_LIME)
-    assert time.perf_counter() - started < 0.05
-    assert second is first
+    assert second is first  # the same object from memory: LIME did not run again
     # A fresh process (new LRU) reads the same result back from disk.
     from_disk = cached_lime(model.artist_probabilities, array, 1, model.fingerprint, LimeCache(directory=tmp_path),
                             FAST_LIME)
