@@ -10,9 +10,10 @@ from app.runtime import apply_thread_budget, keep_freed_memory, stay_offline
 stay_offline()  # before gradio and the models are imported below
 
 from app.cli import configure_logging  # noqa: E402  (after the environment above)
-from app.resources import Resources  # noqa: E402
+from app.conversation import warm  # noqa: E402
+from app.serving.resources import Resources  # noqa: E402
 from app.settings import Settings  # noqa: E402
-from app.ui import build_demo, launch  # noqa: E402
+from app.web.ui import build_demo, launch  # noqa: E402
 
 settings = Settings()
 apply_thread_budget(settings.threads)
@@ -22,5 +23,5 @@ demo = build_demo(resources)
 
 if __name__ == "__main__":
     configure_logging(settings.log_level)
-    resources.warm()
+    warm(resources)
     launch(demo)

@@ -32,6 +32,19 @@ class EmbedResult:
     failed: dict[int, str] = field(default_factory=dict)  # position -> reason
 
 
+@dataclass
+class EncodeJob:
+    """The files of one build for an engine (retrieval/engines.py) to encode, shard by shard."""
+
+    encoder: Encoder
+    paths: list[Path]
+    shard_size: int = 512
+    batch_size: int = 32
+    workers: int = 2  # decode threads per encoding process
+    on_images: Callable[[int], None] | None = None  # called with the number of images just finished
+    options: dict = field(default_factory=dict)  # engine-specific (Ray address, actors, ...)
+
+
 def _decode(preprocess: Preprocess, path: Path) -> torch.Tensor | str:
     try:
         return preprocess(load_image(path))
@@ -46,7 +59,7 @@ def iter_batches(encoder: Encoder, paths: list[Path], batch_size: int = 32, work
     """Yield (positions, batch tensor or None, failures) with decoding prefetched in threads."""
     import torch
 
-    # Taken here, not in the threads: an encoder loaded on demand (app/commands/index_commands.py) loads now,
+    # Taken here, not in the threads: an encoder loaded on demand (app/cli/commands/index_commands.py) loads now,
     # and a model that cannot load fails the build instead of failing every file.
     preprocess = encoder.preprocess
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:

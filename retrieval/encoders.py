@@ -24,28 +24,28 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
+from retrieval.encoder_names import (
+    DEFAULT_ENCODER,
+    LITE_MEAN,
+    LITE_RESOLUTION,
+    LITE_STD,
+    OPEN_CLIP_PREFIX,
+    STYLE_ENCODERS,
+    WHOLE_ENCODERS,
+    EncoderError,
+    Preprocess,
+)
+
 if TYPE_CHECKING:
     import torch
     from PIL import Image
 
 log = logging.getLogger(__name__)
 
-DEFAULT_ENCODER = "efficientnet-lite0"
-LITE_RESOLUTION = {"efficientnet-lite0": 224, "efficientnet-lite1": 240, "efficientnet-lite2": 260}
-# The TF-ported Lite weights expect pixels scaled to about [-1, 1].
-LITE_MEAN, LITE_STD = (0.498, 0.498, 0.498), (0.502, 0.502, 0.502)
-OPEN_CLIP_PREFIX = "open_clip:"
-# Style embeddings (retrieval/style_encoder.py): name -> the Lite backbone whose style features they project.
-STYLE_ENCODERS = {"style-lite0": "efficientnet-lite0"}
-# The pooled vector of the classifier's own forward (retrieval/style_encoder.py): name -> its Lite backbone.
-WHOLE_ENCODERS = {f"{name}-whole": name for name in LITE_RESOLUTION}
-
-Preprocess = Callable[["Image.Image"], "torch.Tensor"]
-
-
-class EncoderError(RuntimeError):
-    """An encoder that cannot be loaded; the message says how to provide it."""
-
+# The names above are this module's public face too: callers that load an encoder import them from here.
+__all__ = ["DEFAULT_ENCODER", "LITE_MEAN", "LITE_RESOLUTION", "LITE_STD", "OPEN_CLIP_PREFIX", "STYLE_ENCODERS",
+           "WHOLE_ENCODERS", "Encoder", "EncoderError", "Preprocess", "available_encoders", "load_encoder",
+           "load_model", "normalize", "whole_image_encoder"]
 
 @dataclass
 class Encoder:

@@ -9,25 +9,11 @@ pipeline of retrieval/embed.py in this process; `ray` (retrieval/ray_embed.py, t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable, Iterator
 
-from retrieval.embed import EmbedResult, embed_paths
-from retrieval.encoders import Encoder
+from retrieval.embed import EmbedResult, EncodeJob, embed_paths
 
 LOCAL, RAY = "local", "ray"
-
-
-@dataclass
-class EncodeJob:
-    encoder: Encoder
-    paths: list[Path]
-    shard_size: int = 512
-    batch_size: int = 32
-    workers: int = 2  # decode threads per encoding process
-    on_images: Callable[[int], None] | None = None  # called with the number of images just finished
-    options: dict = field(default_factory=dict)  # engine-specific (Ray address, actors, ...)
 
 
 Engine = Callable[[EncodeJob], Iterator[EmbedResult]]

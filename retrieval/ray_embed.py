@@ -23,8 +23,7 @@ from typing import Iterator
 
 import numpy as np
 
-from retrieval.embed import EmbedResult
-from retrieval.engines import EncodeJob
+from retrieval.embed import EmbedResult, EncodeJob
 
 log = logging.getLogger(__name__)
 

@@ -34,8 +34,9 @@ import pandas as pd
 from data.corpora import MET, met_data_dir
 from data.files import atomic_write_bytes, atomic_write_json, sha256_bytes, sha256_file
 from data.records import Artwork, frame_to_records, records_to_frame
+from retrieval.embed import EncodeJob
 from retrieval.encoders import Encoder
-from retrieval.engines import LOCAL, EncodeJob, engine_named
+from retrieval.engines import LOCAL, engine_named
 from retrieval.local.build import drop_shards, gather_features, visual_words
 from retrieval.local.store import LocalFeatureStore, LocalSpec, local_description, write_local_features
 from retrieval.shards import ShardRow, ShardSet

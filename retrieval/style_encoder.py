@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from data.files import atomic_write_bytes, atomic_write_json
-from retrieval.encoders import STYLE_ENCODERS, WHOLE_ENCODERS, EncoderError, Preprocess
+from retrieval.encoder_names import STYLE_ENCODERS, WHOLE_ENCODERS, EncoderError, Preprocess
 from retrieval.style_features import FeatureConfig, StyleExtractor
 
 WEIGHTS_ROOT = Path(__file__).resolve().parent / "weights"

@@ -18,7 +18,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from retrieval.encoders import LITE_MEAN, LITE_RESOLUTION, LITE_STD, load_encoder
+from retrieval.encoder_names import LITE_MEAN, LITE_RESOLUTION, LITE_STD
+from retrieval.lite import load_lite
 from retrieval.pixels import Pixels
 
 FEATURE_VERSION = 2
@@ -85,9 +86,9 @@ class StyleExtractor(torch.nn.Module):
         super().__init__()
         if config.encoder not in LITE_RESOLUTION:
             raise ValueError(f"style features need an EfficientNet-Lite encoder, not {config.encoder}")
-        encoder = load_encoder(config.encoder)
-        self.config, self.version = config, encoder.version
-        self.net = encoder.model.net
+        pooled, _, version = load_lite(config.encoder)  # a copy of its own: the hooks below land on it alone
+        self.config, self.version = config, version
+        self.net = pooled.net.requires_grad_(False)
         self._captured: dict[int, torch.Tensor] = {}
         for index in config.hooked_blocks:
             self.net._blocks[index].register_forward_hook(

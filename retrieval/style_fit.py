@@ -1,7 +1,7 @@
 """Fitting the style projection, and judging an embedding as a visitor would: held-out paintings as queries
 against the rest of the collection, scored on the painter and the movement of the top results.
 
-Pure functions over arrays; `museum style fit` / `museum style bench` (app/commands/style_commands.py) feed
+Pure functions over arrays; `museum style fit` / `museum style bench` (app/cli/commands/style_commands.py) feed
 them the cached style features and the near-duplicate-aware split.
 """
 

@@ -16,21 +16,22 @@ from pathlib import Path
 
 import pytest
 
-from app.guard import BUSY_PAINTING, MAX_MESSAGE_CHARS
-from app.loadbench import Visitor, last_reply, run_load, summarise
+from app.bench.load import Visitor, last_reply, run_load, summarise
+from app.web.guard import BUSY_PAINTING, MAX_MESSAGE_CHARS
 
 gradio_client = pytest.importorskip("gradio_client")
 
 
 @pytest.fixture(scope="module")
 def server_url():
-    from app.resources import Resources
-    from app.served import LOCALHOST, free_port
+    from app.conversation import warm
+    from app.serving.resources import Resources
     from app.settings import Settings
-    from app.ui import build_demo, launch
+    from app.web.served import LOCALHOST, free_port
+    from app.web.ui import build_demo, launch
 
     resources = Resources.from_settings(Settings())
-    resources.warm()
+    warm(resources)
     demo = build_demo(resources)
     launch(demo, host=LOCALHOST, port=free_port(), prevent_thread_lock=True, quiet=True)
     try:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from app.served import museum_serve as served_app
 from app.settings import PROJECT_ROOT
+from app.web.served import museum_serve as served_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -48,7 +48,7 @@ def assert_wcag_aa(page) -> None:
 
 @contextmanager
 def museum_serve(work_dir: Path, *flags: str):
-    """`museum serve` on a free localhost port (app/served.py, as the load benchmark starts it); yields its URL."""
+    """`museum serve` on a free localhost port (app/web/served.py, as the load benchmark starts it); yields its URL."""
     with served_app(*flags, start_timeout=START_TIMEOUT, work_dir=work_dir) as served:
         yield served.url
 

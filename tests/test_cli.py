@@ -44,7 +44,7 @@ def test_a_text_question_loads_neither_torch_nor_gradio():
     code, modules, out = _imports_of("ask", "when was Monet born?")
     assert code == 0 and "1840" in out
     assert not {m.split(".")[0] for m in modules} & set(HEAVY), f"a text `museum ask` imported {modules}"
-    assert "app.commands.index_commands" not in modules
+    assert "app.cli.commands.index_commands" not in modules
 
 
 def test_an_unchanged_index_build_loads_no_image_model(tmp_path):
@@ -77,7 +77,7 @@ def test_loading_pauses_the_garbage_collector_and_frees_what_it_left():
 
 def test_every_registered_command_is_in_the_registry():
     from app.cli import build_parser
-    from app.commands import COMMANDS
+    from app.cli.commands import COMMANDS
 
     parser = build_parser()  # every group, in full
     subparsers = next(action for action in parser._actions if action.dest == "command")

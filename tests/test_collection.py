@@ -18,9 +18,9 @@ import pytest
 from PIL import Image, ImageOps
 
 from app.cli import main
-from app.commands.shared import EXIT_OK, EXIT_USAGE
-from app.engine import Message, SessionState, respond
-from app.resources import Resources
+from app.cli.commands.shared import EXIT_OK, EXIT_USAGE
+from app.conversation.engine import Message, SessionState, respond
+from app.serving.resources import Resources
 from app.settings import Settings
 from data.curator import curated_knowledge, read_curator_file, store_entries
 from data.knowledge import KnowledgeError, load_knowledge

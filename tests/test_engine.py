@@ -10,9 +10,9 @@ import zlib
 import pytest
 from PIL import Image, ImageOps
 
-from app import paintings
-from app.engine import Message, SessionState, respond
-from app.resources import Resources
+from app.conversation import paintings, warm
+from app.conversation.engine import Message, SessionState, respond
+from app.serving.resources import Resources
 from app.settings import Settings
 from data.corpora import met_data_dir
 
@@ -22,7 +22,7 @@ IRISES = met_data_dir() / "436528.jpg"  # Vincent van Gogh, Irises, 1890 (Met, C
 @pytest.fixture(scope="module")
 def resources():
     resources = Resources.from_settings(Settings())
-    resources.warm()
+    warm(resources)
     return resources
 
 
@@ -65,7 +65,7 @@ def test_one_forward_per_painting(resources, monkeypatch):
     """Identification, movement, the collection match and similar paintings all read the classifier's one
     forward: the painting finder and the backbone run once per painting, no other encoder runs, and "show me
     similar" ranks by the style index (what `museum similar` ranks by)."""
-    import app.vision as vision
+    import app.serving.vision as vision
     import classifier.predict as predict
 
     assert resources.match_index is not None and resources.style_search is not None, resources.problems
@@ -332,7 +332,7 @@ def test_similar_and_why_in_french_with_a_painting(resources):
 
 
 def test_language_detection_is_by_words_and_keeps_the_conversation_language():
-    from app.i18n import detect
+    from app.conversation.i18n import detect
 
     assert [detect(t) for t in ["Qui a peint ce tableau ?", "Wer hat das gemalt?", "¿Quién pintó este cuadro?",
                                 "Chi ha dipinto questo quadro?", "who painted this?"]] == ["fr", "de", "es", "it", "en"]

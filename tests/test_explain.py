@@ -15,11 +15,11 @@ import pytest
 import torch
 from PIL import Image
 
+from app.bench.explain import deletion_drops
 from app.cli import main
-from app.commands.shared import EXIT_USAGE
+from app.cli.commands.shared import EXIT_USAGE
 from app.settings import WEIGHTS_ROOT
 from classifier.explain import ExplainError, ExplainResources, explain_for_chat, resolve_label
-from classifier.explain.bench import deletion_drops
 from classifier.explain.cam import _attention_recorder, heatmap, vit_attention_map
 from classifier.explain.examples import examples_by_artist
 from classifier.explain.lime_regions import LimeCache, LimeSettings, cached_lime, run_lime

@@ -1,10 +1,10 @@
-"""The server's malloc settings (app/heap.py) take on glibc and are harmless elsewhere."""
+"""The server's malloc settings (app/serving/heap.py) take on glibc and are harmless elsewhere."""
 
 from __future__ import annotations
 
 import platform
 
-from app.heap import bound_heap, trim
+from app.serving.heap import bound_heap, trim
 
 
 def test_bound_heap_sets_glibc_malloc_and_trim_gives_pages_back():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.answers import about
+from app.conversation.answers import about
 from data.corpora import load_met, read_artists_csv
 from data.knowledge import KAGGLE_SOURCE, KnowledgeError, age_at_death, load_knowledge
 

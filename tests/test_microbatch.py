@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from app.microbatch import MicroBatcher
+from app.serving.microbatch import MicroBatcher
 
 
 def test_concurrent_requests_share_batches_and_get_their_own_answers():

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from app.engine import Message, SessionState, respond
-from app.question_eval import TABLE, invented, known_words, read_table, right
-from app.resources import Resources
+from app.bench.questions import TABLE, invented, known_words, read_table, right
+from app.conversation.engine import Message, SessionState, respond
+from app.serving.resources import Resources
 from app.settings import Settings
 from data.curator import read_curator_file
 from data.knowledge import KnowledgeError, load_knowledge

@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.engine import Message, SessionState, respond
-from app.resources import Resources
+from app.conversation import warm
+from app.conversation.engine import Message, SessionState, respond
+from app.serving.resources import Resources
 from app.settings import PROJECT_ROOT, Settings
 from retrieval.local import MatchRule, extract, recognise
 from retrieval.store import BuildOptions, Corpus, IndexCorruptError, build_store, load_store
@@ -147,7 +148,7 @@ def test_a_damaged_descriptor_file_is_detected_and_the_fix_named(tmp_path):
 @pytest.fixture(scope="module")
 def resources():
     resources = Resources.from_settings(Settings())
-    resources.warm()
+    warm(resources)
     return resources
 
 

@@ -11,11 +11,11 @@ import pytest
 import tomllib
 from PIL import Image
 
-from app.i18n import phrase
-from app.resources import Resources
+from app.conversation import warm
+from app.conversation.i18n import phrase
+from app.serving.resources import Resources
 from app.settings import PROJECT_ROOT, Settings
-from app.ui import CHAT_LIMIT, VISION_LIMIT, build_demo, outputs_of
-from app.ui_handlers import (
+from app.web.handlers import (
     KEEP,
     MAX_SUGGESTIONS,
     TOP_ARTISTS,
@@ -27,6 +27,7 @@ from app.ui_handlers import (
     view_of,
     without_paths,
 )
+from app.web.ui import CHAT_LIMIT, VISION_LIMIT, build_demo, outputs_of
 
 FAILED_REPLY = phrase("failed")
 
@@ -34,7 +35,7 @@ FAILED_REPLY = phrase("failed")
 @pytest.fixture(scope="module")
 def resources():
     resources = Resources.from_settings(Settings())
-    resources.warm()
+    warm(resources)
     return resources
 
 
@@ -102,8 +103,9 @@ def test_why_shows_the_explanation_image(resources, irises_view):
 
 
 def test_a_style_prediction_fills_top3_movement_and_explanation():
-    """The classifier's reply shape (app.engine.Reply), spread over the panels; works without trained heads."""
-    from app.engine import Reply
+    """The classifier's reply shape (app.conversation.engine.Reply), spread over the panels; works without trained
+    heads."""
+    from app.conversation.engine import Reply
 
     prediction = {"artist": None, "known": False, "confidence": 0.31,
                   "top": [{"artist": a, "probability": p} for a, p in
@@ -158,8 +160,8 @@ def test_kiosk_resets_after_the_idle_time_only(irises_view):
 def test_a_painting_the_record_names_but_the_style_does_not_is_headed_as_the_styles_view():
     """Irises, found in the collection, whose style the known head rejects: the panel must not say "not an
     artist I know" under the record's van Gogh, nor the chat "I don't recognise the painter"."""
-    from app.engine import Reply
-    from app.paintings import prediction_sentence
+    from app.conversation.engine import Reply
+    from app.conversation.paintings import prediction_sentence
 
     prediction = {"artist": None, "known": False, "confidence": 0.99, "genres": [],
                   "top": [{"artist": "Vincent van Gogh", "probability": 0.99},
@@ -283,7 +285,7 @@ def test_a_long_message_is_cut_and_the_visitor_told(resources, irises_view):
 
 
 def test_typing_counts_as_activity_for_the_kiosk(irises_view):
-    from app.ui_handlers import typing
+    from app.web.handlers import typing
 
     visit = irises_view.visit
     later = typing(visit)
@@ -292,7 +294,7 @@ def test_typing_counts_as_activity_for_the_kiosk(irises_view):
 
 
 def test_a_french_visitor_gets_french_replies_and_labels(resources, upload):
-    from app.ui_handlers import choose_language
+    from app.web.handlers import choose_language
 
     first = start_view()
     french = choose_language(first.visit, first.history, "fr")

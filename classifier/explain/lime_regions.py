@@ -10,7 +10,7 @@ take about a minute per image here. What makes it fast without making it noise:
 - a fixed random state (same image -> same explanation) and a cache keyed by
   (image sha256, label, model, settings): an LRU in memory plus optional .npz files.
 Hidden regions are painted mid-grey, the colour the backbone's normalisation maps
-to zero, which is also what the deletion test (classifier.explain.bench) removes.
+to zero, which is also what the deletion test (app.bench.explain) removes.
 """
 
 from __future__ import annotations

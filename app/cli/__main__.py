@@ -1,0 +1,5 @@
+"""`python -m app.cli ...` runs the `museum` command line."""
+
+from app.cli.program import run
+
+run()

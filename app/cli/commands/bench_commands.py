@@ -1,0 +1,219 @@
+"""`museum bench`: speed figures for the retrieval pipeline (and explanations when present)."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from app.bench import index as index_bench
+from app.cli.commands import bench_load
+from app.cli.commands.index_commands import corpus_of
+from app.cli.commands.shared import EXIT_OK, UserError, emit_json
+from app.settings import Settings
+from data.corpora import load_corpus
+from retrieval.encoders import load_encoder
+
+PARTS = ("build", "similar", "predict", "search", "incremental")
+EXPLAIN = "explain"  # not in "all": it needs trained heads and the Kaggle data, and takes minutes
+SCALE = "scale"  # not in "all": millions of vectors and several Ray sessions take tens of minutes
+CLI = "cli"  # not in "all": it times whole commands in fresh processes (app/bench/cli_timing.py)
+MATCH = "match"  # not in "all": recognition on simulated visitors' photos (app/bench/match.py), minutes
+
+
+def register(subparsers, common) -> None:
+    parser = subparsers.add_parser("bench", parents=[common])
+    parser.add_argument("part", nargs="?", default="all", choices=[*PARTS, "all", EXPLAIN, SCALE, bench_load.LOAD, CLI,
+                                                                     MATCH])
+    parser.add_argument(
+        "--best-artworks", metavar="PATH", help="benchmark on this Kaggle corpus (default: the Met corpus)"
+    )
+    parser.add_argument("--images", type=int, default=256, help="images for the throughput/latency figures")
+    parser.add_argument("--scale", default="100000,1000000", help="vector counts for the search figures")
+    parser.add_argument("--lime-images", type=int, default=40, help="explain: images LIME runs on (about 5 s each)")
+    parser.add_argument("--vectors", default="1000000,10000000",
+                        help="scale: synthetic vector counts for the IVF-PQ figures (0 skips them)")
+    parser.add_argument("--nprobe", default="8,16,32,64", help="scale: IVF lists scanned per query, each measured")
+    parser.add_argument("--k-factor", default="4,8,16", help="scale: candidates re-ranked per result, each measured")
+    parser.add_argument(
+        "--ray-actors",
+        dest="actor_counts",
+        default="1,2",
+        help="scale: Ray actor counts for the throughput figures ('' skips them; needs the scale extra)",
+    )
+    parser.add_argument("--others", type=int, default=100,
+                        help="match: Kaggle paintings (--best-artworks) photographed, none in the collection")
+    parser.add_argument("--limit", type=int, help="match: collection paintings photographed (default: all)")
+    parser.add_argument("--repeat", type=int, default=1, help="cli: runs of each command (the median is shown)")
+    parser.add_argument("--json", action="store_true")
+    bench_load.add_arguments(parser)
+    parser.set_defaults(handler=bench_command)
+
+
+def bench_command(args, settings: Settings) -> int:
+    if args.part == EXPLAIN:
+        return explain_bench_command(args, settings)
+    if args.part == SCALE:
+        return scale_bench_command(args, settings)
+    if args.part == bench_load.LOAD:
+        return bench_load.load_command(args, settings)
+    if args.part == CLI:
+        return cli_bench_command(args, settings)
+    if args.part == MATCH:
+        return match_bench_command(args, settings)
+    corpus, _ = corpus_of(args)
+    records = load_corpus(corpus.kind, corpus.root)
+    sample = random.Random(settings.seed).sample(records, min(args.images, len(records)))
+    paths = [Path(r.image_path) for r in sample]
+    encoder = load_encoder(settings.encoder)
+    parts = PARTS if args.part == "all" else (args.part,)
+    figures = {"encoder": encoder.name, "corpus": str(corpus.root or corpus.kind)}
+    for part in parts:
+        if part == "build":
+            figures["build"] = index_bench.bench_build_throughput(encoder, paths, settings.batch_size, settings.workers)
+        elif part == "similar":
+            figures["similar"] = index_bench.bench_similar_latency(encoder, settings.resolved_index_dir(), paths[:100])
+        elif part == "predict":
+            from app.cli.commands.classify_commands import classifier_for
+            from classifier.evaluation import bench_predict_latency
+            from data.images import load_image
+
+            figures["predict"] = bench_predict_latency(classifier_for(settings), [load_image(p) for p in paths[:50]])
+        elif part == "search":
+            try:
+                counts = [int(value) for value in args.scale.split(",")]
+            except ValueError:
+                raise UserError(f"--scale takes comma-separated counts, got {args.scale!r}") from None
+            figures["search"] = [index_bench.bench_search_scale(count, encoder.dim) for count in counts]
+        elif part == "incremental":
+            figures["incremental"] = index_bench.bench_incremental(
+                lambda: load_corpus(corpus.kind, corpus.root), encoder, corpus, settings.index_dir)
+        _show(part, figures.get(part), args.json)
+    if args.json:
+        emit_json(figures)
+    return EXIT_OK
+
+
+def _show(part: str, value, as_json: bool) -> None:
+    if as_json:
+        return
+    for item in value if isinstance(value, list) else [value]:
+        print(f"{part}: {item}")
+
+
+def explain_bench_command(args, settings: Settings) -> int:
+    """Fidelity, stability and speed of the explanations on held-out Kaggle paintings."""
+    from app.bench.explain import run_explain_benchmark
+    from app.cli.commands.classify_commands import classifier_for, progress_bars
+    from classifier.evaluation import held_out_paths
+    from data.images import load_image
+
+    if not args.best_artworks:
+        raise UserError("bench explain needs held-out paintings: --best-artworks PATH")
+    classifier = classifier_for(settings)
+    paths = held_out_paths(classifier, Path(args.best_artworks), settings.cache_dir, progress_bars())
+    sample = random.Random(settings.seed).sample(paths, min(args.images, len(paths)))
+    figures = run_explain_benchmark(classifier, [load_image(p) for p in sample], lime_images=args.lime_images)
+    if args.json:
+        emit_json(figures)
+    else:
+        _show(EXPLAIN, figures, as_json=False)
+    return EXIT_OK
+
+
+def _counts(text: str, flag: str) -> list[int]:
+    try:
+        return [int(value) for value in text.split(",") if value.strip() and int(value)]
+    except ValueError:
+        raise UserError(f"{flag} takes comma-separated counts, got {text!r}") from None
+
+
+def scale_bench_command(args, settings: Settings) -> int:
+    """IVF-PQ at millions of synthetic vectors; Ray embedding throughput beside the local build."""
+    from tqdm import tqdm
+
+    from app.cli.commands.index_commands import build_options
+    from retrieval.encoders import load_encoder
+
+    # At the dimension of what a large index serves: `similar`'s embedding unless --encoder names another.
+    encoder = load_encoder(settings.encoder if args.encoder else settings.similar_encoder)
+    options = build_options(settings)
+    figures = {"encoder": encoder.name, "scale": [], "ray": None}
+    for count in _counts(args.vectors, "--vectors"):
+        with tqdm(total=count, unit="vec", desc=f"IVF-PQ {count:,}", disable=None) as bar:
+            result = index_bench.bench_scale(count, encoder.dim, options.ivfpq, tuple(_counts(args.nprobe, "--nprobe")),
+                                       tuple(_counts(args.k_factor, "--k-factor")), seed=settings.seed,
+                                       progress=bar.update)
+        figures["scale"].append(result)
+        _show(SCALE, result, args.json)
+    actors = _counts(args.actor_counts, "--ray-actors")
+    if actors:
+        corpus, _ = corpus_of(args)
+        records = load_corpus(corpus.kind, corpus.root)
+        sample = random.Random(settings.seed).sample(records, min(args.images, len(records)))
+        figures["ray"] = {"corpus": str(corpus.root or corpus.kind), **index_bench.bench_ray_throughput(
+            encoder, [Path(r.image_path) for r in sample], tuple(actors), options.engine_options["ray"],
+            settings.batch_size, settings.workers)}
+        _show("ray", figures["ray"], args.json)
+    if args.json:
+        emit_json(figures)
+
+
+def cli_bench_command(args, settings: Settings) -> int:
+    """The first commands a new user runs, timed end to end: a Markdown table (the README's)."""
+    from app.bench.cli_timing import time_commands
+    from data.corpora import load_met
+
+    image = next(record.image_path for record in load_met() if record.title == "Irises")
+    rows = time_commands(image, settings.resolved_index_dir(), repeat=args.repeat)
+    if args.json:
+        emit_json(rows)
+        return EXIT_OK
+    print("| command | seconds |\n| --- | --- |")
+    for row in rows:
+        print(f"| `{row['command']}` | {row['seconds']:.2f} |")
+    return EXIT_OK
+
+
+def match_bench_command(args, settings: Settings) -> int:
+    """Recognition of the collection's paintings in simulated visitors' photos (app/bench/match.py)."""
+    from tqdm import tqdm
+
+    from app.bench import match as match_bench
+    from app.conversation import warm
+    from app.serving.resources import Resources
+    from data.corpora import load_best_artworks
+
+    resources = Resources.from_settings(settings)
+    warm(resources)
+    if resources.match_index is None or resources.match_index.local is None:
+        raise UserError("the collection's index holds no local features: rebuild it with `museum index build "
+                        f"--encoder efficientnet-lite0-whole` ({resources.problems.get('match_index', '')})")
+    others = []
+    if args.best_artworks:
+        records = load_best_artworks(args.best_artworks).records
+        others = [r.image_path for r in random.Random(settings.seed).sample(records, min(args.others, len(records)))]
+    with tqdm(unit="photo", desc="photos", disable=None) as bar:
+        figures = match_bench.run(resources, others, settings.seed, args.limit, progress=bar.update)
+    if args.json:
+        emit_json(figures)
+        return EXIT_OK
+    print(f"{figures['photos']} photos; inlier threshold chosen on validation: {figures['chosen_min_inliers']} "
+          f"(shipped: {figures['shipped_min_inliers']})")
+    print("| split | min inliers | set | photos | right | wrong records | other painting of the photo first |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for row in [*figures["validation"], *figures["test"]]:
+        print(f"| {row['split']} | {row['min_inliers']} | {row['set']} | {row['photos']} | {row['right']:.3f} | "
+              f"{row['wrong']} | {row['other']} |")
+    stages = figures["stages"]
+    print("stage seconds (p50 / p95): " + ", ".join(f"{name} {stages[name]['p50']:.3f} / {stages[name]['p95']:.3f}"
+                                                    for name in ("keypoints", "forward", "shortlist", "verification")))
+    print(f"right painting shortlisted: {stages['shortlist_recall']:.3f}; candidates verified (median): "
+          f"{stages['candidates_p50']:.0f}")
+    turns = figures["turns"]
+    print(f"whole image turns through the engine, one visitor: {turns['turns']}, p50 {turns['p50']:.3f} s, "
+          f"p95 {turns['p95']:.3f} s")
+    named = figures["no_painting_named"]
+    print(f"photos with no painting answered with a painter's name: {named['named']} of {named['photos']}")
+    for wrong in figures["not_held_but_named"]:  # a Kaggle image may be a reproduction of a collection painting
+        print(f"check by eye: {wrong['photo of']} was named {wrong['named']!r} ({wrong['inliers']} inliers)")
+    return EXIT_OK

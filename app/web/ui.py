@@ -1,0 +1,288 @@
+"""The Gradio app: chat with a painting, side panels for the prediction, the artist and similar works.
+
+`build_demo(resources, kiosk)` lays the page out and wires events to the plain handlers in
+app/web/handlers.py; `launch(demo, ...)` starts it with the theme and CSS (Gradio 6 takes those in
+launch(), not in Blocks()). Used by `museum serve` and by the Hugging Face Space's app.py.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Before Gradio is imported: it reads this once. A museum's network must see no call leave the machine.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402  (after the environment above)
+import matplotlib  # noqa: E402
+
+from app.conversation.i18n import DEFAULT_LANGUAGE, LANGUAGES, phrase  # noqa: E402
+from app.serving.heap import bound_heap  # noqa: E402
+from app.web.guard import BUSY_PAINTING, BUSY_QUESTION, OneAtATime, refusal, too_long  # noqa: E402
+from app.web.handlers import (  # noqa: E402
+    KEEP,
+    MAX_SUGGESTIONS,
+    View,
+    choose_language,
+    idle_check,
+    send_image,
+    send_text,
+    start_view,
+    typing,
+)
+
+DEFAULT_IDLE_SECONDS = 180
+IDLE_CHECK_EVERY = 15  # seconds between kiosk idle checks (at most): a reset comes at most this late
+MAX_UPLOAD = "20mb"  # a phone photo fits; anything larger is refused by the server before decoding
+MAX_TYPED = 10_000  # the browser stops here; the engine reads less still and tells the visitor it cut
+
+# Concurrency, on a 2-core CPU machine shared by several visitors:
+# - "vision" lane (new painting: find the painting, one backbone forward, nearest neighbours, thumbnails):
+#   many at once, because their forwards meet in app/serving/vision.py's micro-batcher and run as ONE batched
+#   forward (far cheaper per painting than one forward each); the rest of the turn is light.
+# - "chat" lane (typed questions and follow-up buttons): text turns need a few ms of CPU, "Why?" explanations
+#   a forward and a backward. Eight at a time, so quick answers never queue behind explanations: the
+#   explanations themselves wait for `Resources.explain_slots` (MUSEUM_EXPLAIN_SLOTS, one) inside the turn.
+#   A queue of uploads never delays anyone's text answer.
+# - the kiosk idle timer runs outside the queue: it only compares two times.
+# Resources are built once per process and shared by all lanes; each browser session has its own
+# gr.State, so conversations never mix.
+VISION_LANE, CHAT_LANE = "vision", "chat"
+VISION_LIMIT, CHAT_LIMIT = 32, 8
+# Gradio runs handlers in a pool of this many threads: both lanes full, and room for the kiosk's timers.
+MAX_THREADS = VISION_LIMIT + CHAT_LIMIT + 8
+QUEUE_SIZE = 256  # events waiting at most (a bound on memory whatever a script sends); more are refused
+# Sessions whose state the server keeps (Gradio's default is 10,000): each holds at most two pictures of 1024 px
+# (app/conversation/paintings.py KEPT_SIDE, 3 MB each) and its conversation, so this bounds what visitors can make
+# the server hold. Far more than a 2-core machine serves at once; the least recently used session is dropped first.
+MAX_SESSIONS = 64
+
+# System fonts: the default theme fonts come from Google Fonts, which an offline kiosk cannot reach.
+SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "sans-serif"]
+# Contrast (WCAG 2.1 AA, 4.5:1 for text; axe-core checks it in tests/test_browser.py): Soft's amber 500 text and
+# buttons reach only 1.9-2.1:1 and its grey hints 2.4:1, so labels, upload text and buttons take darker shades
+# (amber 800 on amber 100: 6.4:1; white on amber 700: 5.0:1; stone 600 hints: 7.3:1).
+THEME = gr.themes.Soft(primary_hue="amber", neutral_hue="stone", font=SYSTEM_FONTS,
+                       font_mono=["ui-monospace", "monospace"]).set(
+    block_label_text_color="*primary_800", block_title_text_color="*primary_800",
+    block_label_background_fill_dark="*primary_800",
+    button_primary_background_fill="*primary_700", button_primary_background_fill_hover="*primary_800",
+    button_primary_background_fill_dark="*primary_700", button_primary_background_fill_hover_dark="*primary_800",
+    checkbox_label_background_fill_selected="*primary_700", checkbox_label_background_fill_selected_dark="*primary_700",
+    body_text_color_subdued="*neutral_600", input_placeholder_color="*neutral_500",
+    # the question box's edge: a 1 px stone 500 line (4.8:1; WCAG 1.4.11 asks 3:1) where Soft draws none
+    input_border_width="1px", input_border_color="*neutral_500",
+)
+# Gradio's screen-reader status line says "common.complete" after each answer: its English table lacks that
+# word. Our own word, in each of the visitor's languages (Gradio picks by the browser's language).
+GRADIO_WORDS = gr.I18n(**{code: {"common.complete": phrase("status_done", code)} for code in LANGUAGES})
+CSS = """
+#painting, #explanation {min-height: 220px}
+.suggestion button, button.suggestion {white-space: normal}
+/* the comparison table: words wrap between words, never inside one ("Bor n in") */
+#chat table td, #chat table th {word-break: normal !important; overflow-wrap: normal !important;
+  hyphens: none; white-space: normal; min-width: 6em}
+#chat table {display: block; overflow-x: auto}
+/* the progress text sits at the foot of the conversation on its own background, not over the messages */
+.wrap.default.translucent, .wrap.default.full {justify-content: flex-end !important}
+.wrap.default .progress-level, .wrap.default .progress-text {background: var(--background-fill-primary);
+  padding: 4px 10px; border-radius: 6px}
+/* no "Share" on pictures: it only works on Hugging Face Spaces, and a kiosk must not offer it */
+button[aria-label="Share"], button[title="Share"] {display: none !important}
+*:focus-visible {outline: 3px solid #b45309 !important; outline-offset: 2px}
+/* the upload / camera switches under the painting: stone 600 and amber 700 (7.6:1, 5.0:1 on white) instead of
+   Gradio's stone 400 and amber 500 (2.5:1, 2.1:1), below the 3:1 WCAG 1.4.11 asks of controls */
+.source-selection .icon {color: var(--neutral-600) !important}
+.source-selection .icon.selected, .source-selection .icon:hover {color: var(--primary-700) !important}
+"""
+KIOSK_CSS = CSS + """
+footer {display: none !important}
+.gradio-container {max-width: 100% !important; padding: 12px 20px !important; font-size: 1.2rem}
+.gradio-container button {min-height: 64px; min-width: 48px; font-size: 1.25rem !important}
+#chat .message {font-size: 1.2rem}
+#question textarea {font-size: 1.3rem !important; min-height: 56px}
+#artist-card, #movement {font-size: 1.25rem}
+#artist-card h3 {font-size: 1.6rem}
+/* portrait screens (1080 x 1920): one column filling the height, the chat taking what is left */
+@media (orientation: portrait) {
+  #main-row {flex-direction: column !important}
+  #main-row > .column {width: 100% !important; min-width: 100% !important}
+  #chat {height: 48vh !important}
+  .gradio-container {font-size: 1.45rem}
+  #chat .message {font-size: 1.4rem}
+  #artist-card, #movement {font-size: 1.45rem}
+}
+"""
+
+
+def build_demo(resources, kiosk: bool = False, idle_seconds: float = DEFAULT_IDLE_SECONDS) -> gr.Blocks:
+    """The page, for Resources already built (and ideally warmed) once for the whole process."""
+    first = start_view()
+    say = lambda key: phrase(key, DEFAULT_LANGUAGE)
+    with gr.Blocks(title=say("title"), fill_width=kiosk, analytics_enabled=False,
+                   delete_cache=(3600, 3 * 3600)) as demo:  # a kiosk runs for weeks: drop old uploads
+        visit = gr.State(first.visit)
+        with gr.Row(equal_height=True):
+            heading = gr.Markdown(heading_markdown(DEFAULT_LANGUAGE), elem_id="heading")
+            # The kiosk's language switch (a desktop visitor is detected from the questions alone).
+            language = gr.Radio(list((name, code) for code, name in LANGUAGES.items()), value=DEFAULT_LANGUAGE,
+                                label=say("language_label"), elem_id="language", visible=kiosk)
+        with gr.Row(equal_height=False, elem_id="main-row"):
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(value=first.history, elem_id="chat", label=say("conversation"),
+                                  height=520 if kiosk else 460, buttons=[], feedback_options=None,
+                                  allow_file_downloads=False)
+                with gr.Row():
+                    labels = list(first.suggestions) + [""] * MAX_SUGGESTIONS
+                    suggestions = [gr.Button(label, visible=bool(label), size="lg", elem_classes=["suggestion"])
+                                   for label in labels[:MAX_SUGGESTIONS]]
+                with gr.Row(equal_height=True):
+                    # A visible label: screen readers announce "Your question", not "Textbox".
+                    question = gr.Textbox(placeholder=say("placeholder"), label=say("question_label"),
+                                          scale=4, max_length=MAX_TYPED, elem_id="question",
+                                          autofocus=not kiosk)
+                    ask = gr.Button(say("ask"), variant="primary", scale=1, elem_id="ask")
+                # image_mode=None: Gradio passes the upload's path on without decoding it (no RGB copy of a
+                # decompression bomb); data/images.py checks the pixel count before it decodes.
+                # placeholder: Gradio's own "Drop Image Here - or - Click to Upload" follows the browser's
+                # language, not the visitor's; our words follow the visitor's (outputs_of relabels it).
+                painting = gr.Image(sources=["upload", "webcam"], type="filepath", label=say("painting_label"),
+                                    placeholder=say("upload_hint"), elem_id="painting", height=300, buttons=[],
+                                    image_mode=None)
+            with gr.Column(scale=2):
+                top_artists = gr.Label(label=say("heading_known"), num_top_classes=3, elem_id="top-artists")
+                movement = gr.Markdown(elem_id="movement")
+                explanation = gr.Image(label=say("why_label"), visible=False, interactive=False,
+                                       elem_id="explanation", buttons=[], format="jpeg")
+                card = gr.Markdown(elem_id="artist-card", label=say("artist_label"))
+                # JPEG thumbnails: 0.5 ms to encode against 15 ms for Gradio's default WebP (six per reply).
+                gallery = gr.Gallery(label=say("similar_label"), columns=3, height="auto", elem_id="gallery",
+                                     allow_preview=True, buttons=[], interactive=False, format="jpeg")
+
+        outputs = [visit, chat, question, painting, top_artists, movement, card, gallery, explanation,
+                   *suggestions, heading, language, ask]
+
+        # One painting and one question at a time per session (app/web/guard.py): a script sending uploads in a
+        # loop gets instant "one at a time" replies instead of other visitors' turns.
+        painting_turns, question_turns = OneAtATime(), OneAtATime()
+
+        def on_text(state, history, text, request: gr.Request, progress=gr.Progress()):
+            refused = too_long(text)
+            with question_turns.turn(request.session_hash) as free:
+                if refused or not free:
+                    return outputs_of(refusal(state, history, refused or BUSY_QUESTION))
+                progress(None, desc=phrase("thinking", state.language))
+                # A detailed (LIME) explanation takes seconds: its steps show as a progress bar.
+                return outputs_of(send_text(resources, state, history, text,
+                                            lambda fraction, desc: progress(fraction, desc=desc)))
+
+        def on_image(state, history, upload, request: gr.Request, progress=gr.Progress()):
+            # Wired with preprocess=False: Gradio's own image decoding opens the file with PIL and, for an
+            # empty or non-image file, raises before any handler runs (the page then shows an error badge
+            # instead of the conversation). The upload arrives as Gradio's file data (already checked to be
+            # in its upload folder); send_image decodes it with data/images.py and answers in words.
+            history = chat.preprocess(chat.data_model.model_validate(history)) if history else []
+            with painting_turns.turn(request.session_hash) as free:
+                if not free:
+                    return outputs_of(refusal(state, history, BUSY_PAINTING))
+                progress(None, desc=phrase("looking", state.language))
+                return outputs_of(send_image(resources, state, history, (upload or {}).get("path")))
+
+        # The progress message shows over the conversation only, not over every panel.
+        shown = dict(outputs=outputs, show_progress="full", show_progress_on=[chat])
+        chat_lane = dict(**shown, concurrency_id=CHAT_LANE, concurrency_limit=CHAT_LIMIT)
+        question.submit(on_text, [visit, chat, question], **chat_lane)
+        ask.click(on_text, [visit, chat, question], **chat_lane)
+        for button in suggestions:
+            button.click(on_text, [visit, chat, button], **chat_lane)
+        # change, not upload: a webcam snapshot is a change too; a cleared picture (None) is ignored.
+        painting.change(on_image, [visit, chat, painting], **shown, concurrency_id=VISION_LANE,
+                        concurrency_limit=VISION_LIMIT, preprocess=False)
+        # The chat's bin icon starts a new conversation, not just an empty-looking one.
+        chat.clear(lambda: outputs_of(start_view()), None, outputs, queue=False, show_progress="hidden")
+        if kiosk:
+            timer = gr.Timer(min(IDLE_CHECK_EVERY, idle_seconds / 4))
+            timer.tick(lambda state: outputs_of(idle_check(state, idle_seconds)), [visit], outputs,
+                       queue=False, show_progress="hidden")
+            # Typing is being there: a slow typist is not reset mid-question (each keystroke only stamps a time).
+            question.input(typing, [visit], [visit], queue=False, show_progress="hidden", trigger_mode="always_last")
+            language.input(lambda state, history, code: outputs_of(choose_language(state, history, code)),
+                           [visit, chat, language], outputs, queue=False, show_progress="hidden")
+    demo.queue(default_concurrency_limit=CHAT_LIMIT, max_size=QUEUE_SIZE)
+    return demo
+
+
+# Pictures Gradio shows without alt text (the visitor's photo in the conversation, the upload box, the
+# explanation) get the label of their panel as alt text, so a screen reader names them.
+ALT_TEXT_SCRIPT = """<script>
+(() => {
+  const named = (img, id) => {
+    const label = document.querySelector(`#${id} [data-testid="block-label"]`);
+    img.alt = label ? label.innerText.trim() : img.alt;
+  };
+  const fill = () => {
+    document.querySelectorAll("#chat img:not([alt]), #chat img[alt='']").forEach(img => named(img, "painting"));
+    document.querySelectorAll("#painting img:not([alt]), #painting img[alt='']").forEach(img => named(img, "painting"));
+    document.querySelectorAll("#explanation img:not([alt]), #explanation img[alt='']")
+      .forEach(img => named(img, "explanation"));
+  };
+  new MutationObserver(fill).observe(document.documentElement, {subtree: true, childList: true, attributes: true,
+                                                                 attributeFilter: ["src"]});
+})();
+</script>"""
+
+
+def heading_markdown(language: str) -> str:
+    return f"## {phrase('title', language)}\n{phrase('subtitle', language)}"
+
+
+def outputs_of(view: View) -> tuple:
+    """A View as values for the `outputs` list of build_demo (gr.skip() for KEEP). The labels follow the
+    visitor's language on every turn."""
+    def value(item):
+        return gr.skip() if item is KEEP else item
+
+    say = lambda key: phrase(key, view.language)
+    if view.top_artists is KEEP:
+        top = gr.update(label=say(view.top_heading)) if view.history is not KEEP else gr.skip()
+    else:
+        top = gr.update(value=view.top_artists or None, label=say(view.top_heading))
+    overlay = gr.skip() if view.overlay is KEEP else gr.update(value=view.overlay,
+                                                                 visible=view.overlay is not None)
+    if view.suggestions is KEEP:
+        buttons = [gr.skip()] * MAX_SUGGESTIONS
+    else:
+        labels = list(view.suggestions)[:MAX_SUGGESTIONS]
+        buttons = [gr.update(value=label, visible=True) for label in labels]
+        buttons += [gr.update(visible=False)] * (MAX_SUGGESTIONS - len(labels))
+    typed_over = view.history is not KEEP  # the question was answered (or the page reset): empty the box
+    chat = gr.update(value=view.history, label=say("conversation")) if typed_over else gr.skip()
+    question = (gr.update(value="", label=say("question_label"), placeholder=say("placeholder")) if typed_over
+                else gr.skip())
+    painting_labels = dict(label=say("painting_label"), placeholder=say("upload_hint"))
+    painting = (gr.update(value=None, **painting_labels) if view.clear_painting
+                else gr.update(**painting_labels) if typed_over else gr.skip())
+    if overlay != gr.skip():
+        overlay["label"] = say("why_label")
+    gallery = gr.update(value=view.gallery, label=say("similar_label")) if view.gallery is not KEEP else gr.skip()
+    return (view.visit, chat, question, painting, top, value(view.movement), value(view.card), gallery, overlay,
+            *buttons, heading_markdown(view.language) if typed_over else gr.skip(),
+            gr.update(value=view.language, label=say("language_label")) if typed_over else gr.skip(),
+            gr.update(value=say("ask")) if typed_over else gr.skip())
+
+
+def launch(demo: gr.Blocks, kiosk: bool = False, host: str | None = None, port: int | None = None,
+           **options):
+    """Start the server (blocking unless prevent_thread_lock=True). host/port None = Gradio's defaults,
+    which honour GRADIO_SERVER_NAME / GRADIO_SERVER_PORT (as a Hugging Face Space sets them)."""
+    bound_heap()  # weeks of photos of every size must not creep the server's memory up (app/serving/heap.py)
+    # Gradio asks matplotlib for its backend around every event; left on "auto", the first asking imports pyplot
+    # (0.23 s of CPU on this machine, seen in a py-spy profile of `museum bench load`), paid by the first visitor.
+    # The app draws no figures.
+    matplotlib.use("agg")
+    return demo.launch(server_name=host, server_port=port, theme=THEME, css=KIOSK_CSS if kiosk else CSS,
+                       show_error=False,  # tracebacks stay in the log, never on a visitor's screen
+                       # No run history: its page would show one visitor's photos and questions to the next.
+                       # No API page either: visitors need none, and a kiosk has no footer at all.
+                       run_history=False, footer_links=[] if kiosk else ["gradio", "settings"],
+                       max_file_size=MAX_UPLOAD, head=ALT_TEXT_SCRIPT, i18n=GRADIO_WORDS, max_threads=MAX_THREADS,
+                       state_session_capacity=MAX_SESSIONS, **options)
