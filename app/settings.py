@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     match_matcher: str = "ratio"  # tentative pairs: "ratio" (Lowe's test) or "mutual" (and each other's nearest)
     match_ratio: float = 0.8  # Lowe's ratio
     match_min_inliers: int = 15  # pairs the homography must explain for a painting to be recognised
+    # Below this P(a painting is in view) an unrecognised photo is "no painting" (None: the head's own threshold,
+    # chosen on validation to keep 99% of painting photos; 0 never says it).
+    presence_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     seed: int = 0
     kiosk_idle_seconds: float = 180.0  # a kiosk session resets after this long without a visitor
     log_level: str = "WARNING"

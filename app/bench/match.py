@@ -8,6 +8,9 @@ wrong one, or left unmatched, with the app's own code (Resources, `paintings.pho
 - not in the collection: Kaggle paintings (`--best-artworks`) photographed mild and hard: no record may be named;
 - no painting: everyday photos (a cat, a person, coins, a page of text, ...): no painter may be named.
 
+Beside the record figures: how often each set is judged to show no painting at all (classifier/presence.py's
+head), which must be all of "no painting" and none of the paintings the collection does not hold.
+
 The collection's paintings are split in two by a seeded shuffle: the inlier threshold is chosen on the validation
 half (the smallest that names no wrong record there, on every set) and the test half is reported at the shipped
 threshold (`match_min_inliers`). Each photo is sent as a phone JPEG, some with an EXIF orientation.
@@ -37,6 +40,7 @@ class Case:
     candidates: list = None  # (row, inliers) of every verified candidate, filled by `measure`
     seconds: dict = None
     source: str = ""  # the image file photographed, for a person checking a wrong record by eye
+    painting_probability: float | None = None  # the presence head's P(a painting is in view), filled by `measure`
 
 
 def _jpeg(scene_photo, orientation: int | None, quality: int = 88) -> bytes:
@@ -113,6 +117,7 @@ def measure(resources: Resources, case: Case) -> None:
                     "shortlist": shortlisted - looked, "verification": done - shortlisted,
                     "shortlisted": any(t in candidates for t in case.truth[:1])}
     case.size = image.size
+    case.painting_probability = look.painting_probability
 
 
 def outcome(case: Case, min_inliers: int) -> str:
@@ -191,7 +196,20 @@ def run(resources: Resources, others: list, seed: int = 0, limit: int | None = N
     return {"photos": len(cases), "validation": validation, "chosen_min_inliers": chosen,
             "shipped_min_inliers": shipped, "test": test, "stages": stage_times(cases),
             "turns": turn_times(resources, cases, turns), "no_painting_named": painters,
-            "not_held_but_named": named_wrongly}
+            "not_held_but_named": named_wrongly, "seen_as_no_painting": _seen_as_no_painting(resources, cases)}
+
+
+def _seen_as_no_painting(resources: Resources, cases: list[Case]) -> dict:
+    """{set: share of its photos the presence head sees no painting in}; {} without the head."""
+    from app.conversation.paintings import no_painting
+
+    if resources.presence is None:
+        return {}
+    shares = {}
+    for kind in sorted({c.kind for c in cases}):
+        chosen = [c for c in cases if c.kind == kind]
+        shares[kind] = float(np.mean([no_painting(resources, c, None) for c in chosen]))
+    return shares
 
 
 def _painters_named(resources: Resources, cases: list[Case]) -> dict:

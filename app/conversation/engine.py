@@ -136,7 +136,8 @@ def _new_image(resources: Resources, state: SessionState, source) -> tuple[Sessi
 def _focus_on(resources: Resources, state: SessionState, key: str, image, seen_by: vision.Look, match: dict | None,
               others: list[dict]) -> tuple[SessionState, Reply]:
     hits = paintings.look_alikes(resources, seen_by.similar_vector, match, GALLERY_SIZE)
-    prediction = seen_by.prediction
+    # A photo with no painting in it (a cat, coins, a page of text) gets no style guess at all.
+    prediction = None if paintings.no_painting(resources, seen_by, match) else seen_by.prediction
     focus = _artist_from(resources, match, prediction)
     guess = _entry(resources, (prediction or {}).get("artist")) if not focus and (prediction or {}).get("known") \
         else None
@@ -179,6 +180,10 @@ def _identify(resources: Resources, state: SessionState) -> Reply:
     language = state.language
     if state.image is None:
         return Reply(phrase("show_first", language), suggestions=["Help"], data={"language": language})
+    if paintings.no_painting(resources, state.look, state.match):
+        return Reply(phrase("no_painting", language), suggestions=["Help"],
+                     data={"intent": "identify", "no_painting": True, "prediction": None, "match": None,
+                           "painting_probability": state.look.painting_probability, "language": language})
     lines = []
     if state.match:
         m = state.match
@@ -210,6 +215,7 @@ def _identify(resources: Resources, state: SessionState) -> Reply:
                  captions=[paintings.caption(h) for h in gallery],
                  data={"intent": "identify", "prediction": state.prediction, "match": state.match,
                        "classifier_problem": None if state.prediction else resources.problems.get("classifier"),
+                       "painting_probability": getattr(state.look, "painting_probability", None),
                        "artist_card": answers.card(entry, language) if entry else None, "results": gallery,
                        "language": language},
                  suggestions=FOLLOW_UPS if entry else ["Show similar", "Why?"],
@@ -414,6 +420,10 @@ def _explain(resources: Resources, state: SessionState, detailed: bool = False,
     """A heatmap first (fast); "in more detail" runs LIME over the painting's regions (a few seconds)."""
     if state.image is None:
         return say_in(state, "why_nothing", ["Help"])
+    if paintings.no_painting(resources, state.look, state.match):
+        return say_in(state, "why_no_painting", ["Help"],
+                      {"percent": paintings.percent(state.look.painting_probability)}, intent="explain",
+                      no_painting=True)
     method = "lime" if detailed else "heatmap"
     painting = state.painting if state.painting is not None else state.image
     result = paintings.explain(resources, painting, state.prediction, method, progress) if state.prediction else None

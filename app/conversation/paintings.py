@@ -105,6 +105,18 @@ def verifies(resources: Resources) -> bool:
     return getattr(resources.match_index or resources.index, "local", None) is not None
 
 
+def no_painting(resources: Resources, look, match: dict | None) -> bool:
+    """True when nothing in the collection was recognised and the presence head sees no painting in the photo
+    (`vision.Look.painting_probability` below `Settings.presence_threshold`, else the head's own)."""
+    chance = getattr(look, "painting_probability", None)
+    if match or chance is None:
+        return False
+    threshold = resources.settings.presence_threshold
+    if threshold is None:
+        threshold = resources.presence.threshold if resources.presence is not None else 0.0
+    return chance < threshold
+
+
 def catalogue_match(resources: Resources, vector: np.ndarray | None, photo=None, shown_scale: float = 1.0) \
         -> tuple[dict | None, list[dict]]:
     """(the collection painting the picture shows, the other collection paintings seen beside it).

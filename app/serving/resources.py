@@ -25,8 +25,8 @@ log = logging.getLogger(__name__)
 # What `warm` loads at start. Other parts load on first use: the index encoder (it runs only where the
 # classifier's forward has no index of its own) and the parts the layers above keep here through `part`
 # (app/serving/vision.py's micro-batcher, app/conversation/intents.py's intent examples).
-PARTS = ("kb", "works", "recall", "index", "classifier", "match_index", "style_search", "explainer", "text_model",
-         "catalogue")
+PARTS = ("kb", "works", "recall", "index", "classifier", "presence", "match_index", "style_search", "explainer",
+         "text_model", "catalogue")
 
 
 @dataclass(frozen=True)
@@ -154,6 +154,23 @@ class Resources:
 
         return self.part("classifier", lambda: load_classifier(
             self.settings.encoder, self.settings.resolved_heads_dir(), self.settings.batch_size, self.settings.workers))
+
+    @property
+    def presence(self):
+        """The head that tells a painting from a cat (classifier/presence.py) for the classifier's pooled
+        embedding, or None (see problems["presence"]): the app then never says "I can't see a painting"."""
+        def build():
+            from classifier.presence import load_presence
+
+            classifier = self.classifier
+            if classifier is None or not hasattr(classifier, "predict_paintings"):
+                raise RuntimeError("it reads the trained classifier's embedding, and there is none")
+            head = load_presence(backbone=self.settings.encoder)
+            if head is None:
+                raise RuntimeError(f"no presence head is shipped for {self.settings.encoder}")
+            return head
+
+        return self.part("presence", build)
 
     @property
     def match_index(self):

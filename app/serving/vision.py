@@ -8,7 +8,9 @@ style features and a pooled vector of the found painting, whole, at 256 px):
 - the match: the pooled vector, against the collection's index of the same vectors (`Resources.match_index`,
   index/<corpus>-<encoder>-whole; `CATALOGUE_MATCH` in app/conversation/paintings.py was measured on it);
 - similar paintings: the style features through the style projection, against the corpus's style index
-  (`Resources.style_search`, index/<corpus>-style-lite0, what `museum similar` ranks by).
+  (`Resources.style_search`, index/<corpus>-style-lite0, what `museum similar` ranks by);
+- is there a painting at all? The pooled vector through the presence head (`Resources.presence`,
+  classifier/presence.py): a cat or a page of text is not named as a painter.
 
 Without those indexes (a museum's own collection before it has them, or a CLIP encoder, whose zero-shot
 answer already carries the index encoder's vector) the index encoder runs a second forward on the found
@@ -40,6 +42,8 @@ class Look:
     prediction: dict | None  # the classifier's answer, or None without a classifier
     match_vector: np.ndarray | None  # [1, D] for `Resources.match_index` (or the encoder's index)
     similar_vector: np.ndarray | None  # [1, d] for `Resources.style_search` (or the same as match_vector)
+    # P(a painting is in view) from classifier/presence.py's head on the same embedding; None without the head.
+    painting_probability: float | None = None
 
 
 def look(resources: Resources, image: Image.Image) -> Look:
@@ -81,8 +85,11 @@ def look_batch(resources: Resources, images: list[Image.Image]) -> list[Look]:
     matches = embeddings if resources.match_index is not None else _encoded(resources, paintings)
     search = resources.style_search
     similars = search.vectors(styles) if search is not None and styles is not None else matches
-    return [Look(painting, prediction, _row(matches, number), _row(similars, number))
-            for number, (painting, prediction) in enumerate(zip(paintings, predictions))]
+    presence = resources.presence if embeddings is not None else None
+    chances = presence.probability(embeddings) if presence is not None else [None] * len(paintings)
+    return [Look(painting, prediction, _row(matches, number), _row(similars, number),
+                 None if chance is None else float(chance))
+            for number, (painting, prediction, chance) in enumerate(zip(paintings, predictions, chances))]
 
 
 def _row(vectors: np.ndarray | None, number: int) -> np.ndarray | None:

@@ -214,6 +214,10 @@ def match_bench_command(args, settings: Settings) -> int:
           f"p95 {turns['p95']:.3f} s")
     named = figures["no_painting_named"]
     print(f"photos with no painting answered with a painter's name: {named['named']} of {named['photos']}")
+    seen = figures["seen_as_no_painting"]
+    if seen:
+        print("judged to show no painting (before the collection match): "
+              + ", ".join(f"{kind} {share:.3f}" for kind, share in seen.items()))
     for wrong in figures["not_held_but_named"]:  # a Kaggle image may be a reproduction of a collection painting
         print(f"check by eye: {wrong['photo of']} was named {wrong['named']!r} ({wrong['inliers']} inliers)")
     return EXIT_OK
