@@ -201,6 +201,10 @@ def test_bad_uploads_a_gallery_photo_why_and_accessibility(tmp_path, met_image_p
         assert "my top answer is" not in why
         first_artist = next(line.strip() for line in shown_top.splitlines()[1:] if line.strip() and "%" not in line)
         assert first_artist in why, (shown_top, why)
+        # Recognised from the collection: the reason shown is the photo beside the museum's image, points joined.
+        assert "points of it line up" in why, why
+        width, height = page.eval_on_selector("#explanation img", "e => [e.naturalWidth, e.naturalHeight]")
+        assert width > 1.8 * height, (width, height)
         page.screenshot(path=str(PHOTO_WHY_SCREENSHOT), full_page=True)
 
         # Accessibility: a named question box, described photos, words for status, no Share button.

@@ -88,9 +88,15 @@ def test_temperature_scaling_lowers_calibration_error(tiny):
     logits = fit_artist_head(standardizer(x_train), y_train, len(TINY_ARTISTS))(standardizer(x_test))
     temperature = fit_temperature(logits, y_test)
     assert temperature > 0 and temperature != pytest.approx(1.0)
+
+    def nll(t: float) -> float:
+        return float(-np.log(calibrated(logits, t)[np.arange(len(y_test)), y_test] + 1e-12).mean())
+
+    assert nll(temperature) < nll(1.0)  # what temperature scaling minimises, on the rows it was fitted on
+    # ECE over 10 bins of 40 paintings moves by a few points with one painting: it must not get notably worse.
     before = expected_calibration_error(calibrated(logits, 1.0), y_test)
     after = expected_calibration_error(calibrated(logits, temperature), y_test)
-    assert after <= before
+    assert after <= before + 0.01, (before, after, temperature)
 
 
 def test_near_duplicates_stay_on_one_side_of_the_split():

@@ -173,6 +173,7 @@ def initialised(museum):
 def test_collection_init_reports_what_the_assistant_knows(initialised, capsys):
     root = initialised
     assert (root / ".museum" / "index-efficientnet-lite0" / "manifest.json").is_file()
+    assert (root / ".museum" / "index-efficientnet-lite0" / "local" / "descriptors.npy").is_file()  # recognition
     manifest = json.loads((root / ".museum" / "heads-efficientnet-lite0" / "manifest.json").read_text())
     assert sorted(manifest["artists"]) == sorted(PAINTERS)
     assert manifest["data"]["folder"]["works"] == {name: 8 for name in sorted(PAINTERS)}
@@ -184,6 +185,7 @@ def test_a_collection_painting_is_named_with_the_curators_facts_and_similar_pain
     irises = next(r for r in met_records if r.title == "Irises")
     state, reply = respond(resources, SessionState(), Message(text="who painted this?", image=str(irises.image_path)))
     assert reply.data["match"]["artist"] == "Vincent van Gogh"  # the collection's own record names it
+    assert reply.data["match"]["method"] == "verified"  # by the keypoints `collection init` stored
     assert (
         reply.data["prediction"]["top"][0]["artist"] == "Vincent van Gogh"
     )  # the heads trained on the collection agree
@@ -279,6 +281,7 @@ def test_collection_init_with_one_work_per_painter_finishes_and_says_what_traini
     assert main(["collection", "init", str(root), "--json"]) == EXIT_OK
     report = json.loads(capsys.readouterr().out)  # stdout is the report alone
     assert (root / ".museum" / "index-efficientnet-lite0" / "manifest.json").is_file()
+    assert (root / ".museum" / "index-efficientnet-lite0" / "local" / "descriptors.npy").is_file()  # recognition
     assert report["paintings_indexed"] == 4 and report["training"] is None
     assert not (root / ".museum" / "heads-efficientnet-lite0").exists()
     needs = report["training_needs"]

@@ -245,19 +245,19 @@ def test_chat_script_with_json_prints_one_reply_per_line(tmp_path):
     assert replies[2]["reply"].startswith("I don't know that")
 
 
-def test_why_then_in_more_detail_with_progress(resources):
-    """The shipped heads explain: a heatmap first, then LIME regions with progress, with example paintings."""
+def test_why_shows_the_matched_points_then_in_more_detail_the_style_with_progress(resources):
+    """A recognised painting: "why?" shows the photo beside the museum's image with the points that line up; "in
+    more detail" runs LIME over the style classifier's view, with progress and example paintings."""
     assert resources.classifier is not None and resources.explainer is not None, resources.problems
-    state, (_, why) = play(
-        resources, [Message(image=str(IRISES)), "why?"]
-    )  # the heads say Van Gogh, as does the record
-    assert why.data["method"] == "heatmap" and why.overlay is not None
-    assert why.images and len(why.captions) == len(why.images)
-    assert "Show me in more detail" in why.suggestions
+    state, (shown, why) = play(resources, [Message(image=str(IRISES)), "why?"])
+    match = shown.data["match"]
+    assert match["title"] == "Irises" and match["method"] == "verified"
+    assert why.data["method"] == "points" and why.overlay.width > 1.8 * why.overlay.height
+    assert f"{match['inliers']} points" in why.text and "Show me in more detail" in why.suggestions
     heard = []
     _, detail = respond(resources, state, Message("Show me in more detail"), lambda f, desc: heard.append(f))
     assert detail.data["method"] == "lime" and detail.overlay is not None
-    assert detail.overlay.size == why.overlay.size
+    assert detail.images and len(detail.captions) == len(detail.images)
     assert heard and heard[-1] == 1.0 and heard == sorted(heard)
 
 
@@ -324,11 +324,13 @@ def test_the_main_questions_in_four_more_languages(resources, lines, expected):
 
 
 def test_similar_and_why_in_french_with_a_painting(resources):
-    _, (_, similar, why) = play(resources, [Message("Qui a peint ce tableau ?", image=str(IRISES)),
-                                            "Tableaux similaires", "Pourquoi ?"])
+    state, (_, similar, why) = play(resources, [Message("Qui a peint ce tableau ?", image=str(IRISES)),
+                                                "Tableaux similaires", "Pourquoi ?"])
     assert similar.text.startswith("Voici") and similar.images
-    assert why.text.startswith("L'image correspond à *Irises*") and "Pourquoi ?" not in why.suggestions
-    assert "Plus de détails" in why.suggestions
+    assert why.text.startswith("Votre photo montre *Irises*") and "Pourquoi ?" not in why.suggestions
+    assert "Plus de détails" in why.suggestions and why.data["method"] == "points"
+    _, detail = respond(resources, state, Message("Plus de détails"))
+    assert detail.data["method"] == "lime" and detail.text.startswith("L'image correspond à *Irises*")
 
 
 def test_language_detection_is_by_words_and_keeps_the_conversation_language():

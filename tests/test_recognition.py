@@ -190,3 +190,23 @@ def test_and_the_other_one_turns_to_the_second_painting_in_the_photo(resources, 
     assert other.data["match"]["row"] == left and other.data["match"]["title"] in other.text
     _, again = respond(resources, state, Message(text="and the other one?"))
     assert again.data["match"]["row"] == right  # back to the first: both stay reachable
+
+
+def test_the_matched_points_shown_on_why_lie_where_the_painting_is_in_the_photo(met):
+    """Each pair drawn on "why?" joins a point of the photo (as shown, 1024 px) to the same point of the museum's
+    image: carried through the warp that made the photo, the painting's point lands on the photo's."""
+    row = 40
+    image = painting(met, row)
+    place = np.float32([[300, 150], [1250, 320], [1250, 900], [300, 1080]])
+    photo = on_wall([image], [place], dim=0.8)
+    buffer = io.BytesIO()
+    photo.save(buffer, format="JPEG", quality=90)
+    resources = Resources.from_settings(Settings())
+    _, reply = respond(resources, SessionState(), Message(image=buffer.getvalue()))
+    match = reply.data["match"]
+    assert match["title"] == met.records[row].title and 10 <= len(match["points"]) <= 40
+    warp = cv2.getPerspectiveTransform(np.float32([[0, 0], [1, 0], [1, 1], [0, 1]]), place)
+    shown_scale = 1024 / 1600
+    for (x, y), (u, v) in match["points"]:
+        expected = cv2.perspectiveTransform(np.float32([[[u, v]]]), warp)[0, 0] * shown_scale
+        assert np.hypot(x - expected[0], y - expected[1]) < 0.01 * 1024, ((x, y), expected)

@@ -424,6 +424,9 @@ def _explain(resources: Resources, state: SessionState, detailed: bool = False,
         return say_in(state, "why_no_painting", ["Help"],
                       {"percent": paintings.percent(state.look.painting_probability)}, intent="explain",
                       no_painting=True)
+    drawn = None if detailed else paintings.matched_points(state.image, state.match)
+    if drawn is not None:  # a recognised painting: its reason is the points that line up, shown side by side
+        return _why_recognised(state, drawn)
     method = "lime" if detailed else "heatmap"
     painting = state.painting if state.painting is not None else state.image
     result = paintings.explain(resources, painting, state.prediction, method, progress) if state.prediction else None
@@ -466,6 +469,16 @@ def _explain(resources: Resources, state: SessionState, detailed: bool = False,
                        "explanation": "classifier" if result else "summary",
                        "language": language if localized or language == DEFAULT_LANGUAGE else None},
                  suggestions=suggestions)
+
+
+def _why_recognised(state: SessionState, drawn) -> Reply:
+    m, language = state.match, state.language
+    text = phrase("why_points", language, inliers=m["inliers"], title=m["title"], needed=m["min_inliers"],
+                  artist=m["artist"] or phrase("unidentified", language))
+    return Reply(text, artist=state.focus_artist, overlay=drawn,
+                 data={"intent": "explain", "method": "points", "explanation": "match", "match": m,
+                       "prediction": state.prediction, "language": language},
+                 suggestions=["Show me in more detail", "Show similar"])
 
 
 def _compare(resources: Resources, state: SessionState, named: list[ArtistEntry]) -> Reply:

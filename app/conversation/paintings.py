@@ -31,6 +31,10 @@ CATALOGUE_MATCH = 0.75
 # one, and the painter's card and facts are not shown as if they were the answer ("if it is X, ...").
 SURE = 0.8
 NAMED = 0.5
+POINTS_SHOWN = 40  # matched pairs drawn on "why?": enough to see the agreement, few enough to follow a line
+# Distinct under the common colour-vision deficiencies (Okabe and Ito's palette).
+POINT_COLOURS = ((230, 159, 0), (86, 180, 233), (0, 158, 115), (240, 228, 66), (0, 114, 178), (213, 94, 0),
+                 (204, 121, 167))
 # The same, for the index encoder's own vectors (a collection without the whole-image index, or a CLIP encoder):
 # on the Met index with Lite0's 224-px centre crops, 300 pictures of paintings not in it reached at most 0.789.
 ENCODER_MATCH = 0.8
@@ -145,8 +149,51 @@ def catalogue_match(resources: Resources, vector: np.ndarray | None, photo=None,
     found = recognise(photo, store, candidates, settings.match_rule())
     seen = [{**nearest[r.row], "method": "verified", "cosine": nearest[r.row]["score"],
              **r.verification.to_json(), "outline": (r.verification.outline * shown_scale).round(1).tolist(),
+             "points": _inlier_points(photo, store.features(r.row), r.verification, shown_scale),
              "photo_share": round(r.area, 3), "min_inliers": settings.match_min_inliers} for r in found]
     return (seen[0] if seen else None), seen[1:]
+
+
+def _inlier_points(photo, painting, verification, shown_scale: float, most: int = POINTS_SHOWN) -> list:
+    """Up to `most` inlier pairs, spread over all of them, as [[x, y] in the picture as shown, [u, v] in the
+    collection image as shares of its width and height]: what "why?" draws side by side."""
+    pairs = verification.inlier_pairs
+    if not len(pairs):
+        return []
+    chosen = pairs[np.unique(np.linspace(0, len(pairs) - 1, min(most, len(pairs))).astype(int))]
+    seen = photo.xy[chosen[:, 0]] * shown_scale
+    held = painting.xy[chosen[:, 1]] / np.asarray(painting.size, np.float32)
+    return [[[round(float(x), 1), round(float(y), 1)], [round(float(u), 4), round(float(v), 4)]]
+            for (x, y), (u, v) in zip(seen, held)]
+
+
+def matched_points(image: Image.Image, match: dict | None, height: int = 480) -> Image.Image | None:
+    """The visitor's photo (left) beside the collection's image of the recognised painting (right), a line
+    joining each pair of points the homography explains; None without a verified match with points."""
+    if not match or match.get("method") != "verified" or not match.get("points"):
+        return None
+    from PIL import ImageDraw
+
+    try:
+        held = load_image(match["image_path"])
+    except (ImageError, OSError):
+        log.warning("the collection image %s cannot be read for the matched points", match["image_path"])
+        return None
+    photo_scale, gap = height / image.height, 16
+    left = image.convert("RGB").resize((max(1, round(image.width * photo_scale)), height))
+    right = held.convert("RGB").resize((max(1, round(held.width * height / held.height)), height))
+    canvas = Image.new("RGB", (left.width + gap + right.width, height), (255, 255, 255))
+    canvas.paste(left, (0, 0))
+    canvas.paste(right, (left.width + gap, 0))
+    pen = ImageDraw.Draw(canvas)
+    for number, ((x, y), (u, v)) in enumerate(match["points"]):
+        start = (x * photo_scale, y * photo_scale)
+        end = (left.width + gap + u * right.width, v * height)
+        colour = POINT_COLOURS[number % len(POINT_COLOURS)]
+        pen.line([start, end], fill=colour, width=2)
+        for cx, cy in (start, end):
+            pen.ellipse([cx - 4, cy - 4, cx + 4, cy + 4], outline=(0, 0, 0), fill=colour)
+    return canvas
 
 
 def match_threshold(loaded) -> float:

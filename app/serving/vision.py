@@ -5,8 +5,8 @@ answer (artist, known/unknown, movement), the collection match (is it one of the
 and the similar paintings. All of them read the classifier's one forward (retrieval/style_features.py:
 style features and a pooled vector of the found painting, whole, at 256 px):
 
-- the match: the pooled vector, against the collection's index of the same vectors (`Resources.match_index`,
-  index/<corpus>-<encoder>-whole; `CATALOGUE_MATCH` in app/conversation/paintings.py was measured on it);
+- the match: the pooled vector shortlists the collection's index of the same vectors (`Resources.match_index`,
+  index/<corpus>-<encoder>-whole), whose stored keypoints then verify the photo (retrieval/local);
 - similar paintings: the style features through the style projection, against the corpus's style index
   (`Resources.style_search`, index/<corpus>-style-lite0, what `museum similar` ranks by);
 - is there a painting at all? The pooled vector through the presence head (`Resources.presence`,
