@@ -1,0 +1,61 @@
+"""Which recognition settings find more of the hard photos (steep angle, part of the painting, dim room)?
+
+    python docs/experiments/hard_photos.py ../shared/data/best-artworks ["VARIANT" ...]   # default: all
+
+The photos of `museum bench match` (app/bench/match.py), validation half only: its hard photos and its photos of
+paintings not in the collection (no record may be named). Each variant of the settings measures every photo with
+the app's own shortlist and verification, at the shipped inlier threshold. The test half is not read.
+"""
+
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parents[2]))
+from app.bench import match
+from app.conversation import warm
+from app.serving.resources import Resources
+from app.settings import Settings
+from data.corpora import load_best_artworks
+
+BEFORE = {"match_shortlist": 15, "match_global": 5}  # the settings before this experiment
+VARIANTS = {  # what each gave on the validation photos (hard right, shortlisted, wrong records of 137):
+    "shortlist 15 + 5": BEFORE,  # 0.828, 0.828, 0
+    "photo 1600 px, 4000 keypoints": {**BEFORE, "photo_side": 1600, "photo_keypoints": 4000},  # 0.759, 0.770, 0
+    "photo 1024 px, 4000 keypoints": {**BEFORE, "photo_keypoints": 4000},  # 0.644, 0.644, 0
+    "ratio 0.85": {**BEFORE, "match_ratio": 0.85},  # 0.828, 0.828, 0
+    "shortlist 20 + 10": {"match_shortlist": 20, "match_global": 10},  # 0.897, 0.897, 0
+    "shortlist 30 + 10": {"match_shortlist": 30, "match_global": 10},  # 0.954, 0.966, 0
+    "shortlist 30 + 20": {"match_shortlist": 30, "match_global": 20},  # 0.966, 0.977, 0: shipped
+    "shortlist 45 + 15": {"match_shortlist": 45, "match_global": 15},  # 0.977, 0.989, 1
+    "shortlist 60 + 20": {"match_shortlist": 60, "match_global": 20},  # 0.977, 0.989, 1
+}
+
+
+def main(best_artworks: str, names: list[str]) -> None:
+    base = Settings()
+    records = load_best_artworks(best_artworks).records
+    others = [r.image_path for r in random.Random(base.seed).sample(records, 100)]
+    resources = Resources.from_settings(base)
+    warm(resources)
+    cases = [c for c in match.make_cases(resources, others, base.seed)
+             if c.split == "validation" and c.kind in ("hard", "not in the collection")]
+    for name in names or VARIANTS:
+        overrides = VARIANTS[name]
+        variant = Resources.from_settings(base.with_overrides(**overrides))
+        started = time.perf_counter()
+        for case in cases:
+            match.measure(variant, case)
+        seconds = (time.perf_counter() - started) / len(cases)
+        hard = [c for c in cases if c.kind == "hard"]
+        outcomes = [match.outcome(c, base.match_min_inliers) for c in hard]
+        wrong = sum(match.outcome(c, base.match_min_inliers) == "wrong" for c in cases)
+        shortlisted = sum(c.seconds["shortlisted"] for c in hard)
+        print(f"{name}: hard right {outcomes.count('right') / len(hard):.3f} ({len(hard)}), shortlisted "
+              f"{shortlisted / len(hard):.3f}, wrong records {wrong} (of {len(cases)}), {seconds:.3f} s a photo",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2:])
