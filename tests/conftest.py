@@ -21,6 +21,18 @@ def best_artworks_root() -> Path:
     return SHARED_BEST_ARTWORKS
 
 
+@pytest.fixture(scope="module")
+def resources():
+    """The app's resident parts as `museum serve` starts them (every part loaded and warmed), one per test module."""
+    from app.conversation import warm
+    from app.serving.resources import Resources
+    from app.settings import Settings
+
+    resources = Resources.from_settings(Settings())
+    warm(resources)
+    return resources
+
+
 @pytest.fixture(scope="session")
 def met_records():
     from data.corpora import load_met

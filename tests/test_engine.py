@@ -10,20 +10,12 @@ import zlib
 import pytest
 from PIL import Image, ImageOps
 
-from app.conversation import paintings, warm
+from app.conversation import paintings
 from app.conversation.engine import Message, SessionState, respond
 from app.serving.resources import Resources
-from app.settings import Settings
 from data.corpora import met_data_dir
 
 IRISES = met_data_dir() / "436528.jpg"  # Vincent van Gogh, Irises, 1890 (Met, CC0)
-
-
-@pytest.fixture(scope="module")
-def resources():
-    resources = Resources.from_settings(Settings())
-    warm(resources)
-    return resources
 
 
 def play(resources, lines, state=None):

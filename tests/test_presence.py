@@ -8,23 +8,13 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from app.conversation import paintings, warm
+from app.conversation import paintings
 from app.conversation.engine import Message, SessionState, respond
 from app.serving import vision
 from app.serving.resources import Resources
 from app.settings import Settings
 from classifier import scenes
 from classifier.presence import PresenceHead, load_presence, save_presence, weights_path
-from data.corpora import met_data_dir
-
-IRISES = met_data_dir() / "436528.jpg"  # Vincent van Gogh, Irises, 1890 (Met, CC0)
-
-
-@pytest.fixture(scope="module")
-def resources():
-    resources = Resources.from_settings(Settings())
-    warm(resources)
-    return resources
 
 
 def everyday(name: str) -> Image.Image:
@@ -48,8 +38,8 @@ def test_everyday_photos_are_not_paintings(resources, name):
     assert chance(resources, everyday(name)) < resources.presence.threshold
 
 
-def test_paintings_clean_and_photographed_on_a_wall_are_paintings(resources):
-    irises = Image.open(IRISES).convert("RGB")
+def test_paintings_clean_and_photographed_on_a_wall_are_paintings(resources, met_image_path):
+    irises = Image.open(met_image_path).convert("RGB")
     for image in (irises, scenes.mild_scene(irises, 1).photo, scenes.hard_scene(irises, 2).photo):
         assert chance(resources, image) > 0.8
 
@@ -65,20 +55,20 @@ def test_a_cat_gets_no_painter_and_why_says_why(resources):
     assert "can't see a painting" in why.text and "%" in why.text
 
 
-def test_a_painting_not_in_the_collection_still_gets_a_style_guess(resources):
+def test_a_painting_not_in_the_collection_still_gets_a_style_guess(resources, met_image_path):
     """Irises mirrored: no keypoint layout of the collection lines up with it, but it is plainly a painting."""
-    photo = scenes.mild_scene(ImageOps.mirror(Image.open(IRISES).convert("RGB")), 3).photo
+    photo = scenes.mild_scene(ImageOps.mirror(Image.open(met_image_path).convert("RGB")), 3).photo
     _, reply = respond(resources, SessionState(), Message(image=photo))
     assert not reply.data.get("no_painting") and reply.data["match"] is None
     assert "not in this collection" in reply.text and reply.data["prediction"] is not None
     assert reply.data["painting_probability"] > resources.presence.threshold
 
 
-def test_the_collection_record_outranks_the_head(resources):
+def test_the_collection_record_outranks_the_head(met_image_path):
     """A recognised painting is a painting, whatever the head says of it (here: a threshold above any)."""
     strict = Resources.from_settings(Settings(presence_threshold=1.0))
-    _, reply = respond(strict, SessionState(), Message(image=scenes.mild_scene(Image.open(IRISES).convert("RGB"),
-                                                                               4).photo))
+    photo = scenes.mild_scene(Image.open(met_image_path).convert("RGB"), 4).photo
+    _, reply = respond(strict, SessionState(), Message(image=photo))
     assert reply.data["match"]["title"] == "Irises" and not reply.data.get("no_painting")
 
 

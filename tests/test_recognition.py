@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.conversation import warm
 from app.conversation.engine import Message, SessionState, respond
 from app.serving.resources import Resources
 from app.settings import PROJECT_ROOT, Settings
@@ -143,13 +142,6 @@ def test_a_damaged_descriptor_file_is_detected_and_the_fix_named(tmp_path):
     path.write_bytes(bytes(data))
     with pytest.raises(IndexCorruptError, match=r"local/descriptors.npy .* does not match .*museum index build"):
         load_store(damaged)
-
-
-@pytest.fixture(scope="module")
-def resources():
-    resources = Resources.from_settings(Settings())
-    warm(resources)
-    return resources
 
 
 def _jpeg(image: Image.Image) -> bytes:

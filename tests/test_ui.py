@@ -11,10 +11,8 @@ import pytest
 import tomllib
 from PIL import Image
 
-from app.conversation import warm
 from app.conversation.i18n import phrase
-from app.serving.resources import Resources
-from app.settings import PROJECT_ROOT, Settings
+from app.settings import PROJECT_ROOT
 from app.web.handlers import (
     KEEP,
     MAX_SUGGESTIONS,
@@ -30,13 +28,6 @@ from app.web.handlers import (
 from app.web.ui import CHAT_LIMIT, VISION_LIMIT, build_demo, outputs_of
 
 FAILED_REPLY = phrase("failed")
-
-
-@pytest.fixture(scope="module")
-def resources():
-    resources = Resources.from_settings(Settings())
-    warm(resources)
-    return resources
 
 
 @pytest.fixture
