@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from classifier.evidence import PrototypesError, StylePrototypes, load_prototypes
 from classifier.features import extract
 from classifier.model import HeadBundle, HeadsError, Outputs, load_bundle, read_manifest
 from classifier.photo import find_painting, found_view
@@ -30,8 +31,9 @@ class Classifier:
     """
 
     def __init__(self, extractor: StyleExtractor, bundle: HeadBundle, manifest: dict,
-                 batch_size: int = 32, workers: int = 2):
+                 batch_size: int = 32, workers: int = 2, prototypes: StylePrototypes | None = None):
         self.extractor, self.bundle, self.manifest = extractor, bundle, manifest
+        self.prototypes = prototypes
         self.batch_size, self.workers = batch_size, workers
 
     @property
@@ -40,8 +42,10 @@ class Classifier:
 
     def _answer(self, styles: np.ndarray, pooled: np.ndarray) -> list[Prediction]:
         out: Outputs = self.bundle(styles)
+        agrees = None if self.prototypes is None else \
+            self.prototypes.nearest_painter(styles) == out.probabilities.argmax(axis=1)
         return predictions_from(out.probabilities, out.genre_probabilities, out.known, out.known_score,
-                                self.bundle.artists, self.bundle.genres, normalize(pooled))
+                                self.bundle.artists, self.bundle.genres, normalize(pooled), agrees=agrees)
 
     def predict_images(self, images: list[Image.Image]) -> list[Prediction]:
         if not images:
@@ -74,4 +78,9 @@ def load_classifier(encoder: str, heads_dir: Path, batch_size: int = 32, workers
             return ZeroShotClassifier.load(encoder, batch_size=batch_size, workers=workers)
         raise
     bundle, manifest = load_bundle(heads_dir, encoder)
-    return Classifier(StyleExtractor(bundle.feature_config), bundle, manifest, batch_size, workers)
+    try:
+        prototypes = load_prototypes(heads_dir, bundle.artists)
+    except PrototypesError as error:  # the heads still answer; only "fairly sure" loses its second opinion
+        log.warning("%s; answering without style prototypes", error)
+        prototypes = None
+    return Classifier(StyleExtractor(bundle.feature_config), bundle, manifest, batch_size, workers, prototypes)

@@ -23,12 +23,17 @@ class Prediction:
     genres: list[tuple[str, float]]
     embedding: np.ndarray = field(repr=False)  # L2-normalised pooled backbone vector, for similarity search
     method: str = "trained"
+    # Whether the nearest style prototype is the top artist's (classifier/evidence.py): a "fairly sure" needs it;
+    # None without prototypes.
+    style_agrees: bool | None = None
 
     def to_json(self, image: str) -> dict:
         answer = {"image": image, "artist": self.artist, "known": self.known,
                   "known_score": round(self.known_score, 4), "confidence": round(self.confidence, 4),
                   "top": [{"artist": a, "probability": round(p, 4)} for a, p in self.top],
                   "genres": [{"genre": g, "probability": round(p, 4)} for g, p in self.genres]}
+        if self.style_agrees is not None:
+            answer["style_agrees"] = self.style_agrees
         if self.method != "trained":
             answer["method"] = self.method
         return answer
@@ -48,7 +53,7 @@ class PathResult:
 
 def predictions_from(probabilities: np.ndarray, genre_probabilities: np.ndarray, known: np.ndarray,
                      known_score: np.ndarray, artists: list[str], genres: list[str], embeddings: np.ndarray,
-                     method: str = "trained") -> list[Prediction]:
+                     method: str = "trained", agrees: np.ndarray | None = None) -> list[Prediction]:
     answers = []
     for row in range(len(probabilities)):
         order = np.argsort(-probabilities[row])[:TOP_ARTISTS]
@@ -60,5 +65,6 @@ def predictions_from(probabilities: np.ndarray, genre_probabilities: np.ndarray,
             confidence=float(probabilities[row, order[0]]),
             top=[(artists[i], float(probabilities[row, i])) for i in order],
             genres=[(genres[i], float(genre_probabilities[row, i])) for i in genre_order],
-            embedding=embeddings[row], method=method))
+            embedding=embeddings[row], method=method,
+            style_agrees=None if agrees is None else bool(agrees[row])))
     return answers

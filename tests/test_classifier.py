@@ -301,3 +301,38 @@ def test_clip_encoder_without_heads_falls_back_to_zero_shot(tiny_clip_dir, met_i
     probabilities = [t["probability"] for t in answer["top"]]
     assert probabilities == sorted(probabilities, reverse=True) and 0 < sum(probabilities) <= 1.0001
     assert answer["genres"]
+
+
+def test_style_prototypes_agree_with_the_head_on_the_mets_paintings_by_the_fifty():
+    """The shipped prototypes' nearest painter is a second opinion: on the Met's photographs of paintings by the
+    50 (never used in training), it agrees with the head more often where the head is right (0.65 against 0.55 of its 48)."""
+    from classifier.predict import load_classifier
+    from classifier.train import met_paintings
+
+    classifier = load_classifier("efficientnet-lite0", SHIPPED)
+    assert classifier.prototypes is not None
+    _, paths, names = met_paintings(classifier.artists)
+    answers = [result.prediction for result in classifier.predict_paths(paths)]
+    right = np.array([answer.top[0][0] == name for answer, name in zip(answers, names)])
+    agrees = np.array([answer.style_agrees for answer in answers])
+    assert answers[0].to_json("x")["style_agrees"] in (True, False)
+    assert agrees[right].mean() >= 0.5 and agrees[right].mean() > agrees[~right].mean()
+
+
+def test_prototypes_made_for_other_painters_are_refused_and_the_heads_still_answer(tmp_path, caplog):
+    import shutil
+
+    from classifier.evidence import PROTOTYPES_MANIFEST, PrototypesError, load_prototypes
+    from classifier.predict import load_classifier
+
+    heads = tmp_path / "heads"
+    shutil.copytree(SHIPPED, heads)
+    manifest = json.loads((heads / PROTOTYPES_MANIFEST).read_text())
+    manifest["artists"] = manifest["artists"][::-1]
+    (heads / PROTOTYPES_MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(PrototypesError, match="other painters"):
+        load_prototypes(heads, json.loads((SHIPPED / PROTOTYPES_MANIFEST).read_text())["artists"])
+    classifier = load_classifier("efficientnet-lite0", heads)
+    assert classifier.prototypes is None and "refit it" in caplog.text
+    painting = load_met()[0].image_path
+    assert classifier.predict_paths([painting])[0].prediction.style_agrees is None

@@ -137,6 +137,15 @@ def test_an_unknown_verdict_names_no_one_and_facts_are_refused(resources):
     assert "Impressionism" in style.text
 
 
+def test_fairly_sure_needs_the_style_prototypes_to_agree():
+    """A 96% top probability is "fairly sure" only when the nearest style prototype is the same painter's."""
+    prediction = {"artist": "Vincent van Gogh", "known": True, "confidence": 0.96,
+                  "top": [{"artist": "Vincent van Gogh", "probability": 0.96}], "genres": []}
+    assert "fairly sure" in paintings.prediction_sentence({**prediction, "style_agrees": True})
+    doubted = paintings.prediction_sentence({**prediction, "style_agrees": False})
+    assert "fairly sure" not in doubted and "I'd say **Vincent van Gogh** (confidence 96%)" in doubted
+
+
 def test_a_low_guess_comes_without_the_painters_card_and_stays_a_guess(resources):
     """Kano Sansetsu's Old Plum (1646), a detail: the classifier's best guess is Piet Mondrian at about 23%. The
     guess is said as one, Mondrian's card is not shown as the answer, and follow-ups keep the doubt."""

@@ -300,8 +300,10 @@ def prediction_sentence(prediction: dict, language: str = DEFAULT_LANGUAGE, matc
     if prediction.get("known") and prediction.get("artist"):
         runner_up = phrase("pred_next", language, others=others) if others else ""
         confidence = prediction["confidence"]
-        # Calibrated probabilities, so the wording can follow them honestly.
-        key = "pred_sure" if confidence >= SURE else "pred_likely" if confidence >= NAMED else "pred_guess"
+        # Calibrated probabilities, so the wording can follow them honestly; "fairly sure" also needs the nearest
+        # style prototype to be that painter's (classifier/evidence.py), not the top probability alone.
+        sure = confidence >= SURE and prediction.get("style_agrees") is not False
+        key = "pred_sure" if sure else "pred_likely" if confidence >= NAMED else "pred_guess"
         return phrase(key, language, artist=prediction["artist"], percent=percent(confidence)) + runner_up + style
     closest = ", ".join(f"{t['artist']} ({percent(t['probability'])})" for t in top[:3])
     return (phrase("pred_unknown_matched" if matched else "pred_unknown", language) + style

@@ -1,0 +1,166 @@
+"""The style guess's wording tiers ("fairly sure", "probably", "a guess", "I don't recognise the painter") measured
+on validation painters, clean and as visitors' photos (classifier/scenes.py, a generator the heads never trained
+on), and on another museum's photographs (the Met's, as they are): how often each tier is said and how often the
+name said in it is right. Then the same with independent evidence asked of "fairly sure": the painter's nearest
+style prototype (classifier/evidence.py) agreeing with the head.
+
+    python docs/experiments/tiers.py extract      # features of every set (cached in MUSEUM_EXPERIMENT_CACHE)
+    python docs/experiments/tiers.py val          # the tiers and the evidence rule on validation (chooses)
+    python docs/experiments/tiers.py test         # the chosen rule on the test painters, once
+"""
+import sys
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
+from load import *  # noqa: F401,F403  (BA, OP, CACHE, labelled_corpus, split helpers, numpy as np)
+from classifier.features import cached_extract, small_jpeg_view
+from classifier.photo import find_painting, found_view
+from classifier import scenes
+from classifier.train import met_paintings, other_painters as op
+
+SCENE_SEED = 70_000  # far from the training views' seeds
+
+
+def scene_found_view(image, position):
+    """What the app judges of a visitor's photo: odd positions straight on, even ones at an angle, partly in
+    view, dim, a visitor in front (classifier/scenes.py), then the painting finder, as app/serving/vision.py."""
+    maker = scenes.mild_scene if position % 2 else scenes.hard_scene
+    return find_painting(maker(image, SCENE_SEED + position).photo)
+
+
+def sets():
+    """{name: (paths, truth or None for painters outside the 50)} for the validation and test parts."""
+    corpus = labelled_corpus(BA)
+    ex = StyleExtractor(FeatureConfig())
+    clean = cached_extract(ex, corpus.paths, "clean", VIEWS["clean"], CACHE)
+    parts = split_indices(corpus.labels, near_duplicate_groups(clean.pooled, 0.80), 0)
+    others = op(OP, corpus.artists, 0)
+    mo, mk, mk_names = met_paintings(corpus.artists)
+    out = {"train": (clean.styles[parts["train"]], corpus.labels[parts["train"]])}  # features, not paths
+    for part in ("val", "test"):
+        rows = parts[part]
+        out[f"{part} kaggle"] = ([corpus.paths[i] for i in rows], corpus.labels[rows])
+        out[f"{part} others"] = ([others.paths[i] for i in others.parts[part]], None)
+    out["met by the 50"] = (mk, np.array([corpus.artists.index(n) for n in mk_names]))
+    out["met others"] = (mo, None)
+    return corpus, ex, out
+
+
+VIEWS_OF = {"kaggle": (("clean", small_jpeg_view), ("photo", scene_found_view)),
+            "others": (("clean", VIEWS["clean"]), ("photo", scene_found_view)),
+            "met": (("clean", found_view),)}
+
+
+def features(ex, name, paths, view_name, view):
+    return cached_extract(ex, paths, f"tiers-{name}-{view_name}", view, CACHE, batch_size=16, workers=2)
+
+
+def extract():
+    corpus, ex, data = sets()
+    for part in ("val", "test"):
+        for kind in ("kaggle", "others"):
+            for view_name, view in VIEWS_OF[kind]:
+                print(part, kind, view_name, flush=True)
+                features(ex, f"{part} {kind}", data[f"{part} {kind}"][0], view_name, view)
+    for name in ("met by the 50", "met others"):
+        features(ex, name, data[name][0], "clean", found_view)
+
+
+SURE, NAMED = 0.8, 0.5  # app/conversation/paintings.py's tiers
+TIERS = ("sure", "likely", "guess", "unknown")
+
+
+def shipped():
+    from classifier.model import load_bundle
+    from retrieval.style_encoder import load_projection
+
+    bundle, _ = load_bundle(Path(__file__).parents[2] / "classifier/weights/efficientnet-lite0", "efficientnet-lite0")
+    return bundle, load_projection("style-lite0")[0]
+
+
+def answers(bundle, projection, styles):
+    out = bundle(styles)
+    return {"top": out.probabilities.argmax(1), "confidence": out.probabilities.max(1), "known": out.known,
+            "probabilities": out.probabilities}
+
+
+def tiers(a, agrees=None):
+    named = a["known"]
+    sure = named & (a["confidence"] >= SURE)
+    if agrees is not None:
+        sure &= agrees
+    likely = named & ~sure & (a["confidence"] >= NAMED)
+    guess = named & ~sure & ~likely
+    return {"sure": sure, "likely": likely, "guess": guess, "unknown": ~named}
+
+
+def table(results, label):
+    """One line per set: share said in each tier and, for the 50's paintings, how often its name is right."""
+    print(f"\n== {label}")
+    print(f"{'set':28s}" + "".join(f"{t:>18s}" for t in TIERS))
+    for name, (tier, right) in results.items():
+        cells = []
+        for t in TIERS:
+            said = tier[t]
+            cell = f"{said.mean():.3f}"
+            if right is not None and t != "unknown" and said.any():
+                cell += f" ({right[said].mean():.2f})"
+            cells.append(f"{cell:>18s}")
+        print(f"{name:28s}" + "".join(cells))
+    sure_said = sum(tier["sure"].sum() for tier, _ in results.values())
+    sure_right = sum((tier["sure"] & right).sum() for tier, right in results.values() if right is not None)
+    print(f"'fairly sure' right: {sure_right}/{sure_said} = {sure_right / max(sure_said, 1):.3f} over these sets")
+
+
+def fitted_prototypes(data, projection, per_artist):
+    from classifier.evidence import StylePrototypes, fit_prototypes
+
+    train_styles, train_labels = data["train"]
+    return StylePrototypes(*fit_prototypes(projection(train_styles), train_labels, per_artist), projection)
+
+
+def fit():
+    """Write the shipped prototypes beside the heads (from the training part only)."""
+    from classifier.evidence import PER_PAINTER, save_prototypes
+
+    corpus, ex, data = sets()
+    bundle, projection = shipped()
+    prototypes = fitted_prototypes(data, projection, PER_PAINTER)
+    save_prototypes(Path(__file__).parents[2] / "classifier/weights/efficientnet-lite0", prototypes.vectors,
+                    prototypes.owners, {
+                        "what": "k-means centres of each painter's style vectors: a 'fairly sure' needs the nearest "
+                                "to be the named painter's", "fitted_by": "docs/experiments/tiers.py fit",
+                        "per_painter": PER_PAINTER, "seed": 0, "fitted_on": "the heads' training part (clean)",
+                        "projection": "style-lite0", "projection_digest": projection.digest,
+                        "artists": bundle.artists, "prototypes": int(len(prototypes.vectors))})
+
+
+def measure(part, per_artist=8, agreement=("none", "nearest")):
+    from classifier.calibration import expected_calibration_error
+
+    corpus, ex, data = sets()
+    bundle, projection = shipped()
+    prototypes = fitted_prototypes(data, projection, per_artist)
+    loaded = {}
+    for kind in ("kaggle", "others"):
+        paths, truth = data[f"{part} {kind}"]
+        for view_name, view in VIEWS_OF[kind]:
+            loaded[f"{part} {kind} {view_name}"] = (features(ex, f"{part} {kind}", paths, view_name, view).styles, truth)
+    for name in ("met by the 50", "met others"):
+        loaded[name] = (features(ex, name, data[name][0], "clean", found_view).styles, data[name][1])
+    scored = {name: (answers(bundle, projection, styles), truth) for name, (styles, truth) in loaded.items()}
+    styles_of = {name: styles for name, (styles, _) in loaded.items()}
+    for name, (a, truth) in scored.items():
+        if truth is not None:
+            print(f"{name}: top-1 {np.mean(a['top'] == truth):.3f}, ECE {expected_calibration_error(a['probabilities'], truth):.4f}")
+    for rule in agreement:
+        results = {}
+        for name, (a, truth) in scored.items():
+            agrees = None if rule == "none" else prototypes.nearest_painter(styles_of[name]) == a["top"]
+            results[name] = (tiers(a, agrees), None if truth is None else a["top"] == truth)
+        table(results, f"{part}: 'fairly sure' needs {rule} (prototypes per painter: {per_artist})")
+
+
+if __name__ == "__main__":
+    if sys.argv[1] in ("extract", "fit"):
+        {"extract": extract, "fit": fit}[sys.argv[1]]()
+    else:
+        measure(sys.argv[1], per_artist=int(sys.argv[2]) if len(sys.argv) > 2 else 8)
