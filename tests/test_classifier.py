@@ -305,7 +305,8 @@ def test_clip_encoder_without_heads_falls_back_to_zero_shot(tiny_clip_dir, met_i
 
 def test_style_prototypes_agree_with_the_head_on_the_mets_paintings_by_the_fifty():
     """The shipped prototypes' nearest painter is a second opinion: on the Met's photographs of paintings by the
-    50 (never used in training), it agrees with the head more often where the head is right (0.65 against 0.55 of its 48)."""
+    50 (never used in training), it agrees with the head more often where the head is right (0.65 against 0.55
+    of its 48)."""
     from classifier.predict import load_classifier
     from classifier.train import met_paintings
 
