@@ -177,7 +177,8 @@ def test_predict_json_contract_with_the_shipped_head(capsys, tmp_path):
     answers = lines[:-1]
     threshold = json.loads((SHIPPED / "manifest.json").read_text())["unknown_rule"]["threshold"]
     for answer in answers:
-        assert set(answer) == {"image", "artist", "known", "known_score", "confidence", "top", "genres"}
+        assert set(answer) == {"image", "artist", "known", "known_score", "confidence", "top", "genres",
+                               "style_agrees"}
         assert (answer["artist"] is None) == (not answer["known"])
         assert answer["known"] == (answer["known_score"] >= threshold)  # the score behind `known`
         assert len(answer["top"]) == 5 and answer["genres"]
