@@ -1,13 +1,13 @@
 """Independent evidence for a confident style guess: is the painting's nearest style prototype one of the named
 painter's?
 
-The artist head's top probability alone made "fairly sure" wrong one time in four on validation (a Hokusai print
-"fairly sure ... van Gogh (96%)"). A second, differently made judgement must agree: the painting's style vector
-(retrieval/style_encoder's projection of the same style features, no extra forward) is compared with a few
+The artist head's top probability alone made "fairly sure" wrong one time in four on validation (and, in issue 20,
+a Hokusai print "fairly sure ... van Gogh (96%)"). A second, differently made judgement must agree: the painting's
+style vector (retrieval/style_encoder's projection of the same style features, no extra forward) is compared with a few
 prototypes per painter (k-means centres of the training paintings' style vectors; no painting's own vector is
 shipped), and the guess is "fairly sure" only when the nearest prototype belongs to the same painter.
 `python docs/experiments/tiers.py val` measured it: 'fairly sure' right 0.760 -> 0.810 over validation paintings
-by the 50 and by other painters, clean and as visitors' photos, and the Met's photographs.
+by the 50 and by other painters, clean and as simulated visitors' photos, and the Met's photographs.
 
 The prototypes live beside the heads (prototypes.npz, prototypes.json naming the projection and the heads'
 painters); heads without them answer as before, from the probability alone.
@@ -23,13 +23,10 @@ from pathlib import Path
 import numpy as np
 
 from data.files import atomic_write_bytes, atomic_write_json
+from retrieval.encoders import normalize
 
 PROTOTYPES_FILE, PROTOTYPES_MANIFEST = "prototypes.npz", "prototypes.json"
 PER_PAINTER = 8  # set before measuring (not tuned): enough for a painter's periods, few enough for 20 paintings
-
-
-def _unit(vectors: np.ndarray) -> np.ndarray:
-    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
 @dataclass(frozen=True)
@@ -40,7 +37,7 @@ class StylePrototypes:
 
     def nearest_painter(self, styles: np.ndarray) -> np.ndarray:
         """[N] the painter whose prototype is nearest each painting's style vector."""
-        similarity = _unit(self.projection(styles)) @ self.vectors.T
+        similarity = normalize(self.projection(styles)) @ self.vectors.T
         return self.owners[similarity.argmax(axis=1)]
 
 
@@ -49,7 +46,7 @@ def fit_prototypes(vectors: np.ndarray, labels: np.ndarray, per_painter: int = P
     """(prototype vectors [P, D], owners [P]): k-means centres of each painter's unit style vectors."""
     from sklearn.cluster import KMeans
 
-    vectors = _unit(np.asarray(vectors, np.float32))
+    vectors = normalize(vectors)
     centres, owners = [], []
     for painter in range(int(labels.max()) + 1):
         own = vectors[labels == painter]
@@ -58,7 +55,7 @@ def fit_prototypes(vectors: np.ndarray, labels: np.ndarray, per_painter: int = P
         k = min(per_painter, len(own))
         found = own.mean(axis=0, keepdims=True) if k == 1 else \
             KMeans(k, n_init=4, random_state=seed).fit(own).cluster_centers_
-        centres.append(_unit(found))
+        centres.append(normalize(found))
         owners += [painter] * len(found)
     return np.concatenate(centres).astype(np.float32), np.array(owners, np.int16)
 
