@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     # Below this P(a painting is in view) an unrecognised photo is "no painting" (None: the head's own threshold,
     # chosen on validation to keep 99% of painting photos; 0 never says it).
     presence_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    # Style transfer (classifier/stylize; `museum bench stylize` measured these, docs/benchmarks.md).
+    stylize_side: int = Field(default=512, ge=64, le=2048)  # a painted photo's longer side
+    stylize_steps: int = Field(default=160, ge=2)  # optimisation steps when any painting is the style
+    stylize_statistic: str = "gram"  # the style statistic of those steps (classifier/stylize/losses.STATISTICS)
+    stylizers_dir: Path | None = None  # the instant styles (default: classifier/weights/stylizers)
     seed: int = 0
     kiosk_idle_seconds: float = 180.0  # a kiosk session resets after this long without a visitor
     log_level: str = "WARNING"
@@ -121,6 +126,9 @@ class Settings(BaseSettings):
         if self.collection:
             return self.collection / COLLECTION_STATE / f"index-{slug(self.encoder)}"
         return INDEX_ROOT / f"{self.corpus}-{slug(self.encoder)}"
+
+    def resolved_stylizers_dir(self) -> Path:
+        return self.stylizers_dir or WEIGHTS_ROOT / "stylizers"
 
     def resolved_heads_dir(self) -> Path:
         """--heads-dir, else the collection's heads once trained, else the shipped ones."""

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from app.settings import PROJECT_ROOT
 from app.web.served import museum_serve as served_app
@@ -21,6 +22,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
                   "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"]
 SCREENSHOT = PROJECT_ROOT / "reports" / "browser-irises.png"
 KIOSK_SCREENSHOT = PROJECT_ROOT / "reports" / "browser-kiosk.png"
+PAINT_SCREENSHOT = PROJECT_ROOT / "reports" / "browser-paint-it-like.png"
 BOT_MESSAGES = "#chat .message-row.bot-row"
 START_TIMEOUT = 480  # seconds for the server to load its models on a busy, shared 2-core machine
 ANSWER_TIMEOUT_MS = 90_000
@@ -100,6 +102,27 @@ def test_visitor_uploads_irises_and_asks_about_the_painter(tmp_path, met_image_p
 
         SCREENSHOT.parent.mkdir(exist_ok=True)
         page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+        # Asked in words, the painters come as buttons; one tap paints the picture into the conversation.
+        page.fill("#question textarea", "Can you paint it?")
+        page.press("#question textarea", "Enter")
+        page.get_by_role("button", name="Claude Monet").wait_for()
+        before = answers.count()
+        page.get_by_role("button", name="Claude Monet").click()
+        page.wait_for_function(f"n => document.querySelectorAll('{BOT_MESSAGES}').length > n", arg=before)
+        painted = page.locator(f"{BOT_MESSAGES} img").last
+        painted.wait_for()
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=painted.element_handle())
+        assert max(painted.evaluate("img => [img.naturalWidth, img.naturalHeight]")) == 512
+        assert "imitation" in page.locator("#chat").inner_text()
+        download = page.locator("#chat [data-testid=chatbot-file]").last
+        assert download.inner_text().strip().startswith("painted-like-claude-monet"), "the picture can be downloaded"
+        with page.expect_download() as downloading:
+            download.click()
+        assert Image.open(downloading.value.path()).size == tuple(
+            painted.evaluate("img => [img.naturalWidth, img.naturalHeight]"))
+        painted.scroll_into_view_if_needed()
+        page.screenshot(path=str(PAINT_SCREENSHOT), full_page=True)
 
 
 def test_kiosk_starts_over_for_the_next_visitor(tmp_path, met_image_path):

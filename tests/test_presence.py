@@ -48,7 +48,8 @@ def test_a_cat_gets_no_painter_and_why_says_why(resources):
     state, cat = respond(resources, SessionState(), Message(image=everyday("chelsea")))
     assert cat.text.startswith("I can't see a painting in this photo")
     assert cat.data["no_painting"] and cat.data["prediction"] is None and cat.data["match"] is None
-    assert cat.artist is None and cat.suggestions == ["Help"] and not cat.images
+    # A photo with no painting in it can still be painted like one: the only follow-up besides help.
+    assert cat.artist is None and cat.suggestions == ["Paint it like…", "Help"] and not cat.images
     state, who = respond(resources, state, Message(text="who painted this?"))
     assert who.text.startswith("I can't see a painting in this photo") and who.artist is None
     _, why = respond(resources, state, Message(text="why?"))

@@ -17,6 +17,7 @@ from app.web.handlers import (
     KEEP,
     MAX_SUGGESTIONS,
     TOP_ARTISTS,
+    Painted,
     View,
     idle_check,
     send_image,
@@ -298,3 +299,18 @@ def test_a_french_visitor_gets_french_replies_and_labels(resources, upload):
     assert _assistant_text(view) == "Vincent van Gogh est né le 30 mars 1853 à Zundert, Netherlands."
     assert "Tableaux similaires" in view.suggestions and "Naissance" in view.card
     assert idle_check(view.visit, 1, now=view.visit.last_active + 5).language == "en", "the next visitor: English"
+
+
+def test_a_painted_picture_joins_the_conversation_with_a_download(irises_view, resources):
+    asked = send_text(resources, irises_view.visit, irises_view.history, "Paint it like…")
+    assert "Claude Monet" in asked.suggestions and len(asked.suggestions) <= MAX_SUGGESTIONS
+    painted = send_text(resources, asked.visit, asked.history, "Claude Monet")
+    last = painted.history[-1]
+    assert isinstance(last["content"], Painted) and max(last["content"].image.size) == 512
+    assert "imitation" in painted.history[-2]["content"]
+    assert painted.gallery is KEEP and painted.card is KEEP, "the painting in focus keeps its panels"
+    assert last["content"].file_name == "painted-like-claude-monet.jpg"
+    *_, image, download = outputs_of(painted)[1]["value"]
+    assert isinstance(image["content"], gr.Image) and isinstance(download["content"], gr.File)
+    assert image["content"].value["path"] == download["content"].value["path"]
+    assert Image.open(download["content"].value["path"]).size == last["content"].image.size

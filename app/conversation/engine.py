@@ -13,7 +13,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
-from app.conversation import answers, artworks, collection, paintings
+from app.conversation import answers, artworks, collection, painting_like, paintings
 from app.conversation.i18n import DEFAULT_LANGUAGE, detect, label, phrase
 from app.conversation.intents import FACTS, MAX_CHARS, Intent, IntentBank, by_rules, classify, clean, embed_examples
 from app.conversation.turns import FOLLOW_UPS, GALLERY_SIZE, Message, Reply, SessionState, say, say_in
@@ -63,6 +63,10 @@ def respond(resources: Resources, state: SessionState, message: Message,
             reply = _merge(reply, more)
     else:
         intent = _intent(resources, text, language)
+        kb = resources.kb
+        if kb is not None and painting_like.is_asked(text, state.last_intent == "paint",
+                                                     [entry.name for entry in kb.mentions(text)]):
+            intent = Intent("paint", "context")  # "Claude Monet", tapped after "which painter?"
         state, reply = _answer(resources, state, text, intent, progress)
         reply.data.setdefault("intent", intent.name)
         reply.data.setdefault("intent_method", intent.method)
@@ -112,7 +116,8 @@ def _merge(first: Reply, second: Reply) -> Reply:
                                images=second.images or first.images, captions=second.captions or first.captions,
                                data={**first.data, "follow_up": second.data,
                                      "language": first.data.get("language") if localized else None},
-                               overlay=second.overlay if second.overlay is not None else first.overlay)
+                               overlay=second.overlay if second.overlay is not None else first.overlay,
+                               painted=second.painted)
 
 
 # --- images -----------------------------------------------------------------------------
@@ -130,14 +135,17 @@ def _new_image(resources: Resources, state: SessionState, source) -> tuple[Sessi
         seen_by = vision.look(resources, image)  # one forward, batched with other visitors'
         match, others = paintings.catalogue_match(resources, seen_by.match_vector, photo.result(),
                                                   image.width / seen.image.width)
-    return _focus_on(resources, state, seen.key, image, seen_by, match, others)
+    is_painting = not paintings.no_painting(resources, seen_by, match)
+    shown = painting_like.remembered(state, image, seen_by.painting, match, is_painting)
+    return _focus_on(resources, state, seen.key, image, seen_by, match, others, shown)
 
 
 def _focus_on(resources: Resources, state: SessionState, key: str, image, seen_by: vision.Look, match: dict | None,
-              others: list[dict]) -> tuple[SessionState, Reply]:
+              others: list[dict], shown_paintings: tuple) -> tuple[SessionState, Reply]:
     hits = paintings.look_alikes(resources, seen_by.similar_vector, match, GALLERY_SIZE)
     # A photo with no painting in it (a cat, coins, a page of text) gets no style guess at all.
-    prediction = None if paintings.no_painting(resources, seen_by, match) else seen_by.prediction
+    is_painting = not paintings.no_painting(resources, seen_by, match)
+    prediction = seen_by.prediction if is_painting else None
     focus = _artist_from(resources, match, prediction)
     guess = _entry(resources, (prediction or {}).get("artist")) if not focus and (prediction or {}).get("known") \
         else None
@@ -147,7 +155,8 @@ def _focus_on(resources: Resources, state: SessionState, key: str, image, seen_b
                          image_key=key, image=image, painting=seen_by.painting,
                          image_vector=seen_by.similar_vector, prediction=prediction, match=match,
                          other_matches=tuple(others), look=seen_by, neighbours=tuple(hits), turns=state.turns,
-                         last_intent="identify", language=state.language)
+                         last_intent="identify", language=state.language, shown_paintings=shown_paintings,
+                         image_is_painting=is_painting)
     return state, _identify(resources, state)
 
 
@@ -158,7 +167,8 @@ def _other_painting(resources: Resources, state: SessionState) -> tuple[SessionS
         return state, say_in(state, key, ["Show similar", "Why?"] if state.image is not None else ["Help"])
     other, *rest = state.other_matches
     shown = [m for m in (state.match,) if m]
-    return _focus_on(resources, state, state.image_key, state.image, state.look, other, [*rest, *shown])
+    return _focus_on(resources, state, state.image_key, state.image, state.look, other, [*rest, *shown],
+                     state.shown_paintings)
 
 
 def _artist_from(resources: Resources, match: dict | None, prediction: dict | None) -> ArtistEntry | None:
@@ -181,7 +191,7 @@ def _identify(resources: Resources, state: SessionState) -> Reply:
     if state.image is None:
         return Reply(phrase("show_first", language), suggestions=["Help"], data={"language": language})
     if paintings.no_painting(resources, state.look, state.match):
-        return Reply(phrase("no_painting", language), suggestions=["Help"],
+        return Reply(phrase("no_painting", language), suggestions=[painting_like.ASK, "Help"],
                      data={"intent": "identify", "no_painting": True, "prediction": None, "match": None,
                            "painting_probability": state.look.painting_probability, "language": language})
     lines = []
@@ -218,7 +228,7 @@ def _identify(resources: Resources, state: SessionState) -> Reply:
                        "painting_probability": getattr(state.look, "painting_probability", None),
                        "artist_card": answers.card(entry, language) if entry else None, "results": gallery,
                        "language": language},
-                 suggestions=FOLLOW_UPS if entry else ["Show similar", "Why?"],
+                 suggestions=[*(FOLLOW_UPS if entry else ["Show similar", "Why?"]), painting_like.ASK],
                  overlay=paintings.outlined(state.image, state.match, state.other_matches))
 
 
@@ -233,7 +243,7 @@ def _answer(resources: Resources, state: SessionState, text: str, intent: Intent
             progress: Progress | None = None) -> tuple[SessionState, Reply]:
     kb = resources.kb
     named = kb.mentions(text) if kb is not None else []
-    if named and intent.name != "compare":
+    if named and intent.name not in ("compare", "paint"):  # "paint it like Monet" is not about Monet
         state = dataclasses.replace(state, focus_artist=named[0].name)  # a named artist becomes the focus
     name = intent.name
     if not named and name in FACTS and (unknown := _unknown_name(text)):
@@ -252,6 +262,8 @@ def _answer(resources: Resources, state: SessionState, text: str, intent: Intent
         return state, say_in(state, "cant_answer", ["Help"], {"why": reason}, cannot=name)
     if name == "other_painting":
         return _other_painting(resources, state)
+    if name == "paint":
+        return state, painting_like.paint(resources, state, text, named, progress)
     if name not in _NOT_ABOUT_WORKS and resources.works is not None and kb is not None:
         asked = artworks.read(text, resources.works)
         if asked is not None and (done := _about_work(resources, state, text, asked, named)) is not None:

@@ -23,6 +23,10 @@ _MEDIA_WORDS = (r"prints?|etchings?|engravings?|woodcuts?|lithographs?|posters?|
 
 # Checked in order: the first rule that matches decides ("where was he born" before "born").
 RULES: list[tuple[str, re.Pattern]] = [(name, re.compile(pattern, re.I)) for name, pattern in [
+    # Before "similar" and "movement": "paint it in the style of Monet" asks for a picture, not a style.
+    ("paint", r"^\W*(please\W+)?((can|could|would|will) you\W+)?(paint|repaint|turn|make|draw|redo|restyle|styli[sz]e)"
+              r"\b.*\b(like|as|in the style of|the way)\b|\bpaint (it|me|this|my|us|that|them)\b"
+              r"|\bstyle transfer\b|\b(paint|turn|make) .*\binto an? (painting|picture)\b|^\W*like the painting\b"),
     ("other_painting", r"\b(and )?the other (one|painting|picture)\b|\bthe second (one|painting)\b"
                        r"|\b(what|which) is the other\b"),
     ("greet", r"^\W*(hi|hello|hey|hiya|good (morning|afternoon|evening)|bonjour|hola|hallo|ciao)\b\W*$"),

@@ -30,6 +30,7 @@ class Reply:
     data: dict = field(default_factory=dict)
     suggestions: list[str] = field(default_factory=list)
     overlay: Image.Image | None = None
+    painted: Image.Image | None = None  # "paint it like ...": the picture painted (app/conversation/painting_like.py)
 
     def to_json(self) -> dict:
         return {"reply": self.text, "artist": self.artist, "images": self.images, "data": self.data}
@@ -54,6 +55,10 @@ class SessionState:
     other_matches: tuple = field(default=(), compare=False)
     look: object = field(default=None, repr=False, compare=False)  # the vision.Look of the photo, for those
     neighbours: tuple = ()  # hits (dicts) nearest to the image
+    # The style paintings "paint it like the painting I showed you" can use, most recent first, and whether the
+    # picture in focus is one of them (a selfie is not).
+    shown_paintings: tuple = field(default=(), repr=False, compare=False)
+    image_is_painting: bool = False
     turns: int = 0
     last_intent: str | None = None
     language: str = "en"  # the visitor's language (app/conversation/i18n.py): detected from each question, or chosen

@@ -18,11 +18,12 @@ from PIL import Image
 from app.conversation import paintings
 from app.conversation.engine import Message, Reply, SessionState, respond
 from app.conversation.i18n import DEFAULT_LANGUAGE, LANGUAGES, phrase
+from app.settings import slug
 from data.images import ImageError, load_image
 
 log = logging.getLogger(__name__)
 
-MAX_SUGGESTIONS = 4
+MAX_SUGGESTIONS = 7  # "paint it like ..." offers six painters and the painting shown
 TOP_ARTISTS = 3
 THUMBNAIL_SIZE = (512, 512)
 SHOWN_CHARS = 600  # a pasted essay is echoed in the chat only this far (the engine reads less still)
@@ -39,6 +40,16 @@ class _Keep:
 
 
 KEEP = _Keep()
+
+
+@dataclass(frozen=True)
+class Painted:
+    """A picture the assistant painted, as a message of the conversation (app/web/ui.py shows it with a
+    download button); the visitor's language names it for screen readers."""
+
+    image: Image.Image
+    alt_text: str
+    file_name: str  # what the download is called on the visitor's phone
 
 
 @dataclass(frozen=True)
@@ -144,8 +155,13 @@ def _turn(resources, visit: Visit, history: list, message: Message, shown: list[
     if reply.data.get("intent") == "bad_image":  # e.g. too small to judge: the engine said why
         return _refused(visit, history, reply.data.get("error", ""), text=without_paths(reply.text))
     before, visit = visit, replace(visit, session=session, turns=visit.turns + 1, last_active=time.monotonic())
-    return view_of(visit, history + shown + [{"role": "assistant", "content": without_paths(reply.text)}], reply,
-                   new_image=message.image is not None, before=before)
+    answer = [{"role": "assistant", "content": without_paths(reply.text)}]
+    if reply.painted is not None:
+        painter = reply.data["painted"]["painter"]
+        file_name = f"painted-like-{slug(painter).lower() if painter else 'your-painting'}.jpg"
+        answer.append({"role": "assistant",
+                       "content": Painted(reply.painted, phrase("painted_alt", visit.language), file_name)})
+    return view_of(visit, history + shown + answer, reply, new_image=message.image is not None, before=before)
 
 
 def _failed(visit: Visit, history: list, shown: list[dict], text: str) -> View:

@@ -8,12 +8,15 @@ launch(), not in Blocks()). Used by `museum serve` and by the Hugging Face Space
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 # Before Gradio is imported: it reads this once. A museum's network must see no call leave the machine.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402  (after the environment above)
 import matplotlib  # noqa: E402
+from gradio.processing_utils import save_pil_to_cache  # noqa: E402
+from gradio.utils import get_upload_folder  # noqa: E402
 
 from app.conversation.i18n import DEFAULT_LANGUAGE, LANGUAGES, phrase  # noqa: E402
 from app.serving.heap import bound_heap  # noqa: E402
@@ -21,6 +24,7 @@ from app.web.guard import BUSY_PAINTING, BUSY_QUESTION, OneAtATime, refusal, too
 from app.web.handlers import (  # noqa: E402
     KEEP,
     MAX_SUGGESTIONS,
+    Painted,
     View,
     choose_language,
     idle_check,
@@ -255,7 +259,7 @@ def outputs_of(view: View) -> tuple:
         buttons = [gr.update(value=label, visible=True) for label in labels]
         buttons += [gr.update(visible=False)] * (MAX_SUGGESTIONS - len(labels))
     typed_over = view.history is not KEEP  # the question was answered (or the page reset): empty the box
-    chat = gr.update(value=view.history, label=say("conversation")) if typed_over else gr.skip()
+    chat = gr.update(value=shown_history(view.history), label=say("conversation")) if typed_over else gr.skip()
     question = (gr.update(value="", label=say("question_label"), placeholder=say("placeholder")) if typed_over
                 else gr.skip())
     painting_labels = dict(label=say("painting_label"), placeholder=say("upload_hint"))
@@ -268,6 +272,25 @@ def outputs_of(view: View) -> tuple:
             *buttons, heading_markdown(view.language) if typed_over else gr.skip(),
             gr.update(value=view.language, label=say("language_label")) if typed_over else gr.skip(),
             gr.update(value=say("ask")) if typed_over else gr.skip())
+
+
+def shown_history(history: list) -> list:
+    """The conversation as the Chatbot shows it: a painted picture becomes the image and, under it, the JPEG as a
+    file to download (the Chatbot draws an image message with a fullscreen button only). The file goes to Gradio's
+    cache, named by its content, so it is written once and deleted with the uploads (`delete_cache`)."""
+    if not any(isinstance(message.get("content"), Painted) for message in history):
+        return history
+    shown = []
+    for message in history:
+        painted = message.get("content")
+        if not isinstance(painted, Painted):
+            shown.append(message)
+            continue
+        path = save_pil_to_cache(painted.image, get_upload_folder(), name=Path(painted.file_name).stem,
+                                 format="jpeg")
+        shown += [{**message, "content": gr.Image(value=path, label=painted.alt_text, show_label=False)},
+                  {**message, "content": gr.File(value=path, label=painted.file_name)}]
+    return shown
 
 
 def launch(demo: gr.Blocks, kiosk: bool = False, host: str | None = None, port: int | None = None,

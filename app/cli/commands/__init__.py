@@ -35,6 +35,7 @@ COMMANDS = [
     Command("chat", "chat_commands", "talk with the assistant (Ctrl-D to stop)"),
     Command("collection", "collection_commands", "a museum's own collection: index, painters, facts"),
     Command("knowledge", "collection_commands", "the painters' facts: add a curator's file"),
+    Command("stylize", "stylize_commands", "paint a photo like a painter, or like any painting"),
     Command("style", "style_commands", "the style embedding of similar paintings: fit its projection, measure it"),
 ]
 BY_NAME = {command.name: command for command in COMMANDS}

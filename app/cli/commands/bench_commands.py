@@ -18,12 +18,13 @@ EXPLAIN = "explain"  # not in "all": it needs trained heads and the Kaggle data,
 SCALE = "scale"  # not in "all": millions of vectors and several Ray sessions take tens of minutes
 CLI = "cli"  # not in "all": it times whole commands in fresh processes (app/bench/cli_timing.py)
 MATCH = "match"  # not in "all": recognition on simulated visitors' photos (app/bench/match.py), minutes
+STYLIZE = "stylize"  # not in "all": style transfer's speed and quality (app/bench/stylize.py), minutes
 
 
 def register(subparsers, common) -> None:
     parser = subparsers.add_parser("bench", parents=[common])
     parser.add_argument("part", nargs="?", default="all", choices=[*PARTS, "all", EXPLAIN, SCALE, bench_load.LOAD, CLI,
-                                                                     MATCH])
+                                                                     MATCH, STYLIZE])
     parser.add_argument(
         "--best-artworks", metavar="PATH", help="benchmark on this Kaggle corpus (default: the Met corpus)"
     )
@@ -44,6 +45,15 @@ def register(subparsers, common) -> None:
                         help="match: Kaggle paintings (--best-artworks) photographed, none in the collection")
     parser.add_argument("--limit", type=int, help="match: collection paintings photographed (default: all)")
     parser.add_argument("--repeat", type=int, default=1, help="cli: runs of each command (the median is shown)")
+    parser.add_argument("--photos", action="append", metavar="DIR", default=[],
+                        help="stylize: a folder of photos to add to the packages' own (repeatable)")
+    parser.add_argument("--count", type=int, default=30, help="stylize: content photos (a seeded sample)")
+    parser.add_argument("--optimise-photos", type=int, default=5,
+                        help="stylize: photos painted by the optimisation, per style painting and statistic")
+    parser.add_argument("--statistics", default="gram,softmax-gram,mean-std",
+                        help="stylize: the optimisation's style statistics, each measured")
+    parser.add_argument("--sheet", metavar="FILE", default="reports/stylize-contact-sheet.jpg",
+                        help="stylize: the contact sheet written ('' for none)")
     parser.add_argument("--json", action="store_true")
     bench_load.add_arguments(parser)
     parser.set_defaults(handler=bench_command)
@@ -60,6 +70,8 @@ def bench_command(args, settings: Settings) -> int:
         return cli_bench_command(args, settings)
     if args.part == MATCH:
         return match_bench_command(args, settings)
+    if args.part == STYLIZE:
+        return stylize_bench_command(args, settings)
     corpus, _ = corpus_of(args)
     records = load_corpus(corpus.kind, corpus.root)
     sample = random.Random(settings.seed).sample(records, min(args.images, len(records)))
@@ -220,4 +232,61 @@ def match_bench_command(args, settings: Settings) -> int:
               + ", ".join(f"{kind} {share:.3f}" for kind, share in seen.items()))
     for wrong in figures["not_held_but_named"]:  # a Kaggle image may be a reproduction of a collection painting
         print(f"check by eye: {wrong['photo of']} was named {wrong['named']!r} ({wrong['inliers']} inliers)")
+    return EXIT_OK
+
+
+def stylize_bench_command(args, settings: Settings) -> int:
+    """Style transfer: instant styles and the optimisation, speed and quality (app/bench/stylize.py)."""
+    from tqdm import tqdm
+
+    from app.bench import stylize as stylize_bench
+    from app.conversation import warm
+    from app.serving.resources import Resources
+    from classifier.stylize import STATISTICS
+    from data.images import load_image
+
+    statistics = [name for name in args.statistics.split(",") if name]
+    unknown = [name for name in statistics if name not in STATISTICS]
+    if unknown:
+        raise UserError(f"unknown statistic {', '.join(unknown)}; choose among {', '.join(STATISTICS)}")
+    resources = Resources.from_settings(settings)
+    warm(resources)
+    if resources.classifier is None:
+        raise UserError(f"the classifier judges the styles and is not loaded: {resources.problems.get('classifier')}")
+    photos = stylize_bench.content_photos([Path(folder) for folder in args.photos], args.count, settings.seed)
+    if len(photos) < 2:
+        raise UserError("fewer than two usable colour photos: add a folder with --photos DIR")
+    known = set(resources.classifier.artists)
+    by_painter = {}
+    for record in resources.index.records if resources.index is not None else []:
+        if record.artist in known and record.artist not in by_painter:
+            by_painter[record.artist] = load_image(record.image_path)
+    chosen = sorted(by_painter)[:3]
+    styles = {painter: by_painter[painter] for painter in chosen}
+    sheet = Path(args.sheet) if args.sheet else None
+    with tqdm(unit="picture", desc="painting", disable=None) as bar:
+        figures = stylize_bench.run(resources, photos, args.optimise_photos, statistics, styles, sheet,
+                                    progress=bar.update)
+    if args.json:
+        emit_json(figures)
+        return EXIT_OK
+    print(f"{len(photos)} photos at {figures['side']} px; content threshold (the highest cosine between two "
+          f"different photos): {figures['content_threshold']:.3f}")
+    print("| style | pictures | painter in top 3 | top 1 | content kept | content cosine p50 | ms p50 / p95 |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    rows = [(f"instant: {painter}", row) for painter, row in figures["instant"].items()]
+    rows += [(f"{statistic}: {painter}", row) for statistic, block in figures["optimised"].items()
+             for painter, row in block["painters"].items()]
+    for name, row in rows:
+        print(f"| {name} | {row['outputs']} | {row['in_top3']:.3f} | {row['top1']:.3f} | {row['content_kept']:.3f} | "
+              f"{row['content_cosine_p50']:.3f} | {row['seconds']['p50_ms']:.0f} / {row['seconds']['p95_ms']:.0f} |")
+    print(f"instant, all: {figures['instant_all']}")
+    for statistic, block in figures["optimised"].items():
+        print(f"optimised ({statistic}), all: {block['all']}")
+    turn = figures["engine_turn"]
+    if turn:
+        print(f"'paint it like {turn['painter']}' through the engine: {turn['turns']} turns, "
+              f"p50 {turn['p50_ms']:.0f} ms, p95 {turn['p95_ms']:.0f} ms")
+    if sheet is not None:
+        print(f"contact sheet: {sheet}")
     return EXIT_OK

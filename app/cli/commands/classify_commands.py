@@ -29,6 +29,13 @@ log = logging.getLogger(__name__)
 
 def register(subparsers, common) -> None:
     train = subparsers.add_parser("train", parents=[common])
+    train.add_argument("what", nargs="?", choices=("heads", "stylizer"), default="heads",
+                       help="heads (default): the artist/movement classifier; stylizer: the instant styles of "
+                            "`museum stylize --like` (classifier/weights/stylizers)")
+    train.add_argument("--painter", action="append", metavar="NAME", help="stylizer: only this painter (repeatable)")
+    train.add_argument("--iterations", type=int, help="stylizer: training steps per painter")
+    train.add_argument("--stylizers-dir", metavar="DIR", help="stylizer: where the styles are written "
+                                                              "(MUSEUM_STYLIZERS_DIR)")
     train.add_argument("--best-artworks", metavar="PATH", help="Kaggle 'Best Artworks' folder (MUSEUM_BEST_ARTWORKS)")
     train.add_argument("--other-painters", metavar="PATH",
                        help="paintings by painters outside the 50, labelled by painter in a manifest.csv or "
@@ -90,6 +97,10 @@ def train_command(args, settings: Settings) -> int:
     from data.corpora import CorpusError
     from retrieval.style_features import FeatureConfig
 
+    if args.what == "stylizer":
+        from app.cli.commands.stylize_commands import train_stylizer_command
+
+        return train_stylizer_command(args, settings)
     if args.folder:
         return train_folder_command(args, settings)
     check_trainable(settings)
