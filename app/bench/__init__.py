@@ -11,4 +11,5 @@ docs/explanations.md).
     load.py       many visitors against a running server, soak, abuse    museum bench load
     cli_timing.py whole commands from a fresh process (start-up)         museum bench cli
     questions.py  visitors' questions against reference answers         museum eval questions
+    stylize.py    style transfer: speed, the style kept, the photo kept   museum bench stylize
 """
