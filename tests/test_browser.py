@@ -103,10 +103,15 @@ def test_visitor_uploads_irises_and_asks_about_the_painter(tmp_path, met_image_p
         SCREENSHOT.parent.mkdir(exist_ok=True)
         page.screenshot(path=str(SCREENSHOT), full_page=True)
 
-        # Asked in words, the painters come as buttons; one tap paints the picture into the conversation.
-        page.fill("#question textarea", "Can you paint it?")
-        page.press("#question textarea", "Enter")
+
+def test_visitor_has_the_painting_painted_like_monet(tmp_path, met_image_path):
+    with museum_serve(tmp_path) as url, chromium_page() as page:
+        _show_painting(page, url, met_image_path)
+        # "Paint it like…" is offered after the photo; the painters come as buttons; one tap paints the picture
+        # into the conversation, with its JPEG to download.
+        page.get_by_role("button", name="Paint it like…").click()
         page.get_by_role("button", name="Claude Monet").wait_for()
+        answers = page.locator(BOT_MESSAGES)
         before = answers.count()
         page.get_by_role("button", name="Claude Monet").click()
         page.wait_for_function(f"n => document.querySelectorAll('{BOT_MESSAGES}').length > n", arg=before)
