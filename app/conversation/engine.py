@@ -155,8 +155,7 @@ def _focus_on(resources: Resources, state: SessionState, key: str, image, seen_b
                          image_key=key, image=image, painting=seen_by.painting,
                          image_vector=seen_by.similar_vector, prediction=prediction, match=match,
                          other_matches=tuple(others), look=seen_by, neighbours=tuple(hits), turns=state.turns,
-                         last_intent="identify", language=state.language, shown_paintings=shown_paintings,
-                         image_is_painting=is_painting)
+                         last_intent="identify", language=state.language, shown_paintings=shown_paintings)
     return state, _identify(resources, state)
 
 

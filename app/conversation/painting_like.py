@@ -17,6 +17,7 @@ import time
 
 from PIL import Image
 
+from app.conversation import paintings
 from app.conversation.i18n import phrase
 from app.conversation.turns import Reply, SessionState, say_in
 from app.serving.resources import Resources
@@ -45,21 +46,23 @@ def is_asked(text: str, awaiting: bool, names: list[str]) -> bool:
 
 def remembered(state: SessionState, image: Image.Image, painting: Image.Image | None, match: dict | None,
                is_painting: bool) -> tuple:
-    """The session's style paintings after a new picture: a painting (the record's own image when recognised)
-    joins them, most recent first; a photo of no painting leaves them as they were."""
+    """The session's style paintings after a new picture, most recent first: a painting joins them (the
+    record's image path when recognised, read only if it is asked for: an image turn must not pay for it); a
+    photo of no painting leaves them as they were."""
     if not is_painting:
         return state.shown_paintings
-    style = _record_image(match) or painting or image
+    style = (match or {}).get("image_path") or painting or image
     return (style, *state.shown_paintings)[:KEPT_PAINTINGS]
 
 
-def _record_image(match: dict | None) -> Image.Image | None:
-    if not match or not match.get("image_path"):
-        return None
+def _as_style(style) -> Image.Image | None:
+    """A remembered style painting as a picture: the collection's file is read now."""
+    if isinstance(style, Image.Image):
+        return style
     try:
-        return load_image(match["image_path"])
+        return load_image(style)
     except ImageError:
-        log.warning("the collection image %s cannot be read as a style", match["image_path"])
+        log.warning("the collection image %s cannot be read as a style", style)
         return None
 
 
@@ -74,7 +77,8 @@ def paint(resources: Resources, state: SessionState, text: str, named: list, pro
     except StylizeError as error:
         log.warning("instant styles unavailable: %s", error)
         painters = []
-    offered = painters + ([LIKE_SHOWN] if _style_painting(state) is not None else [])
+    earlier = _earlier_painting(resources, state)
+    offered = painters + ([LIKE_SHOWN] if earlier is not None else [])
     if state.image is None:
         return say_in(state, "paint_show_first", ["Help"], intent="paint")
     like_shown = bool(_LIKE_SHOWN.search(text))
@@ -90,7 +94,7 @@ def paint(resources: Resources, state: SessionState, text: str, named: list, pro
     started = time.perf_counter()
     try:
         if like_shown:
-            style = _style_painting(state)
+            style = _as_style(earlier) if earlier is not None else None
             if style is None:
                 return say_in(state, "paint_no_painting_shown", offered or ["Help"], intent="paint", asks="painter")
             painted = _like_painting(resources, state.image, style, progress, language)
@@ -110,9 +114,10 @@ def paint(resources: Resources, state: SessionState, text: str, named: list, pro
                                    "size": list(painted.size), "seconds": round(seconds, 3)}})
 
 
-def _style_painting(state: SessionState) -> Image.Image | None:
+def _earlier_painting(resources: Resources, state: SessionState):
     """The painting shown before the picture in focus (or the one in focus, when that is no painting)."""
-    earlier = state.shown_paintings[1:] if state.image_is_painting else state.shown_paintings
+    in_focus_is_painting = state.image is not None and not paintings.no_painting(resources, state.look, state.match)
+    earlier = state.shown_paintings[1:] if in_focus_is_painting else state.shown_paintings
     return earlier[0] if earlier else None
 
 

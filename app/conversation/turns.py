@@ -55,10 +55,9 @@ class SessionState:
     other_matches: tuple = field(default=(), compare=False)
     look: object = field(default=None, repr=False, compare=False)  # the vision.Look of the photo, for those
     neighbours: tuple = ()  # hits (dicts) nearest to the image
-    # The style paintings "paint it like the painting I showed you" can use, most recent first, and whether the
-    # picture in focus is one of them (a selfie is not).
+    # The style paintings "paint it like the painting I showed you" can use, most recent first: pictures, or
+    # a recognised record's image path (read when asked for).
     shown_paintings: tuple = field(default=(), repr=False, compare=False)
-    image_is_painting: bool = False
     turns: int = 0
     last_intent: str | None = None
     language: str = "en"  # the visitor's language (app/conversation/i18n.py): detected from each question, or chosen

@@ -44,8 +44,8 @@ KEEP = _Keep()
 
 @dataclass(frozen=True)
 class Painted:
-    """A picture the assistant painted, as a message of the conversation (app/web/ui.py shows it with a
-    download button); the visitor's language names it for screen readers."""
+    """A picture the assistant painted, as a message of the conversation (app/web/ui.py shows it with its JPEG
+    to download); the visitor's language names it for screen readers."""
 
     image: Image.Image
     alt_text: str
