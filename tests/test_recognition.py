@@ -33,8 +33,8 @@ def painting(met, row: int) -> Image.Image:
 def on_wall(paintings: list[Image.Image], places: list[np.ndarray], size=(1600, 1200), dim: float = 1.0,
             wall=(200, 190, 170)) -> Image.Image:
     """A photo of `paintings` hanging on a wall, each warped onto its quadrilateral `places` [4, 2] (tl, tr, br,
-    bl), dimmed by `dim`, with sensor noise: what a phone sees."""
-    photo = np.full((size[1], size[0], 3), wall, np.uint8)
+    bl), dimmed by `dim`, with sensor noise: what a phone sees. `wall`: a colour, or a picture of the photo's size."""
+    photo = wall.copy() if isinstance(wall, np.ndarray) else np.full((size[1], size[0], 3), wall, np.uint8)
     for image, place in zip(paintings, places):
         source = np.array(image)
         h, w = source.shape[:2]
@@ -85,6 +85,19 @@ def test_two_paintings_in_one_shot_are_both_recognised_the_central_one_first(met
     found = recognise(features, met.local, candidates(met, features), RULE)
     assert [f.row for f in found] == [right, left]
     assert found[0].centred and not found[1].centred
+
+
+def test_a_patterned_wall_does_not_outvote_the_painting_in_the_shortlist(met):
+    """The wall is papered with one small patch of another collection painting, repeated: its visual words occur
+    hundreds of times in the photo. Counted once per image (burstiness), they do not push the painting actually
+    photographed, small and dim at an angle, out of the shortlist's first place."""
+    row, papered_with = 40, 12
+    patch = np.array(painting(met, papered_with).resize((256, 256)))[64:128, 64:128]
+    wallpaper = np.tile(patch, (1200 // 64 + 1, 1600 // 64 + 1, 1))[:1200, :1600]
+    place = np.float32([[900, 420], [1400, 480], [1400, 860], [900, 900]])
+    photo = on_wall([painting(met, row)], [place], dim=0.7, wall=wallpaper)
+    features = extract(photo, "sift", 1024, 2000)
+    assert candidates(met, features)[0] == row
 
 
 def test_a_painting_the_museum_does_not_hold_matches_no_record(met, best_artworks_root):

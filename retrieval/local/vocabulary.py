@@ -64,7 +64,13 @@ class Vocabulary:
 
 @dataclass(frozen=True)
 class BagOfWords:
-    """tf-idf histograms of the collection's paintings, L2-normalised, as a sparse matrix [N, K]."""
+    """idf-weighted word sets of the collection's paintings, L2-normalised, as a sparse matrix [N, K].
+
+    A word counts once per image, however often it occurs (Jégou, Douze and Schmid, "On the burstiness of visual
+    elements", CVPR 2009): a photo's wall, a visitor's coat or a painting's repeated texture fire the same few words
+    hundreds of times, and with counts those words outvote the painting's own. On the validation hard photos of
+    `museum bench match` the right painting ranked in the top 10 for 0.678 of them with counts, 0.920 with sets
+    (top 30: 0.897 and 0.966; docs/experiments/word_ranks.py)."""
 
     matrix: object  # scipy.sparse.csr_matrix
     idf: np.ndarray  # float32 [K]
@@ -76,6 +82,7 @@ class BagOfWords:
         rows = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
         counts = sparse.csr_matrix((np.ones(len(words), np.float32), (rows, words)), shape=(len(offsets) - 1, size))
         counts.sum_duplicates()
+        counts.data[:] = 1.0  # present or not (burstiness, above)
         seen_in = np.bincount(counts.indices, minlength=size)
         idf = np.log((len(offsets) - 1) / np.maximum(seen_in, 1)).astype(np.float32)
         weighted = counts.multiply(idf[None, :]).tocsr()
@@ -84,7 +91,7 @@ class BagOfWords:
 
     def search(self, words: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, rows) of the k paintings whose histograms are nearest the photo's `words`, best first."""
-        histogram = np.bincount(words, minlength=len(self.idf)).astype(np.float32) * self.idf
+        histogram = (np.bincount(words, minlength=len(self.idf)) > 0).astype(np.float32) * self.idf
         norm = np.linalg.norm(histogram)
         if norm == 0 or self.matrix.shape[0] == 0:
             return np.zeros(0, np.float32), np.zeros(0, np.int64)
