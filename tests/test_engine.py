@@ -241,8 +241,11 @@ def test_chat_script_with_json_prints_one_reply_per_line(tmp_path):
     assert done.returncode == 0, done.stderr
     replies = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(replies) == 3
-    assert all(set(r) == {"reply", "artist", "images", "data"} for r in replies)
+    assert all(set(r) == {"reply", "artist", "images", "data", "subject"} for r in replies)
     assert replies[0]["artist"] == "Vincent van Gogh" and "1853" in replies[1]["reply"]
+    assert replies[0]["subject"] == {"kind": "painting", "painters": ["Vincent van Gogh"], "certainty": "matched",
+                                     "title": "Irises"}
+    assert replies[1]["subject"]["kind"] == replies[2]["subject"]["kind"] == "painter"
     assert replies[2]["reply"].startswith("I don't know that")
 
 
@@ -304,7 +307,7 @@ def test_why_explains_the_very_prediction_shown_for_a_gallery_photo(resources):
 @pytest.mark.parametrize("lines, expected", [
     (["Qui a peint The Starry Night ?", "Quand est-il né ?", "D'où vient-il ?", "Quel mouvement ?", "Œuvres célèbres ?",
       "Aide"],
-     ["Vincent van Gogh", "est né le 30 mars 1853 à Zundert", "est né à Zundert", "Post-Impressionism",
+     ["Vincent van Gogh", "est né le 30 mars 1853 à Zundert", "est né à Zundert", "Postimpressionnisme",
       "Œuvres célèbres de Vincent van Gogh", "Je peux"]),
     (["Wann wurde Frida Kahlo geboren?", "Wann ist sie gestorben?", "Woher kam sie?", "Welche Stilrichtung?",
       "Bekannte Werke?", "Hilfe"],
@@ -331,7 +334,9 @@ def test_similar_and_why_in_french_with_a_painting(resources):
     assert why.text.startswith("Votre photo montre *Irises*") and "Pourquoi ?" not in why.suggestions
     assert "Plus de détails" in why.suggestions and why.data["method"] == "points"
     _, detail = respond(resources, state, Message("Plus de détails"))
-    assert detail.data["method"] == "lime" and detail.text.startswith("L'image correspond à *Irises*")
+    # The record was said on "Pourquoi ?": the detail says only what the regions add, in French.
+    assert detail.data["method"] == "lime" and detail.text.startswith("Plus en détail, pour Vincent van Gogh")
+    assert "Irises" not in detail.text and detail.data["language"] == "fr"
 
 
 def test_language_detection_is_by_words_and_keeps_the_conversation_language():

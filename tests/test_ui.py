@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
+import re
 import shutil
 
 import gradio as gr
@@ -12,14 +14,17 @@ import tomllib
 from PIL import Image
 
 from app.conversation.i18n import phrase
+from app.conversation.turns import Reply, Subject
 from app.settings import PROJECT_ROOT
 from app.web.handlers import (
     KEEP,
     MAX_SUGGESTIONS,
-    TOP_ARTISTS,
     Painted,
     View,
+    active,
+    choose_language,
     idle_check,
+    pick,
     send_image,
     send_text,
     start_view,
@@ -29,6 +34,8 @@ from app.web.handlers import (
 from app.web.ui import CHAT_LIMIT, VISION_LIMIT, build_demo, outputs_of
 
 FAILED_REPLY = phrase("failed")
+# How the chat writes a probability (classifier.explain.text.percent): every panel writes it the same way.
+PERCENT = re.compile(r"(?:[<>]|\b)\d+%")
 
 
 @pytest.fixture
@@ -58,15 +65,19 @@ def test_a_painting_fills_chat_prediction_card_and_gallery(irises_view, upload):
     text = _assistant_text(irises_view)
     assert "Gogh" in text
     assert str(PROJECT_ROOT) not in text and "site-packages" not in text, "no server paths for visitors"
-    top = irises_view.top_artists
-    assert 1 <= len(top) <= TOP_ARTISTS and "Vincent van Gogh" in top
-    assert all(0.0 <= p <= 1.0 for p in top.values())
+    # The record names Irises; its style alone would not have named the painter: no percentage says otherwise.
+    assert irises_view.recognition.startswith("### Found in the collection")
+    assert "*Irises* — Vincent van Gogh" in irises_view.recognition and "%" not in irises_view.recognition
+    style_alone = next(part for part in text.split("\n\n") if "would not have named" in part)
+    assert not re.search(r"(Gogh|Picasso|Matisse) \(", style_alone), style_alone
+    assert irises_view.visit.subject == Subject("painting", ("Vincent van Gogh",), "matched", "Irises")
     assert irises_view.movement.startswith("**Movement:**")
     assert "Vincent van Gogh" in irises_view.card and "1853" in irises_view.card
     assert irises_view.gallery, "similar paintings are shown"
     for image, caption in irises_view.gallery:
         assert isinstance(image, Image.Image) and max(image.size) <= 512
         assert caption and "/" not in caption.split(",")[0] and ".jpg" not in caption
+        assert " — " in caption and "similarity" not in caption, "title, painter, date; the one number is why?'s"
     assert 0 < len(irises_view.suggestions) <= MAX_SUGGESTIONS
     assert irises_view.visit.turns == 1
 
@@ -75,7 +86,7 @@ def test_follow_up_question_uses_the_painting_in_focus_and_keeps_the_gallery(res
     view = send_text(resources, irises_view.visit, irises_view.history, "When was he born?")
     assert "1853" in _assistant_text(view)
     assert view.history[-2] == {"role": "user", "content": "When was he born?"}
-    assert view.gallery is KEEP and view.top_artists is KEEP
+    assert view.gallery is KEEP and view.recognition == irises_view.recognition, "still the painting's painter"
     assert view.visit.turns == 2
 
 
@@ -94,24 +105,27 @@ def test_why_shows_the_explanation_image(resources, irises_view):
     assert outputs_of(view)[8]["visible"] is True
 
 
-def test_a_style_prediction_fills_top3_movement_and_explanation():
-    """The classifier's reply shape (app.conversation.engine.Reply), spread over the panels; works without trained
-    heads."""
-    from app.conversation.engine import Reply
-
+def test_an_unknown_painter_is_headlined_by_nobody_and_numbers_are_written_as_the_chat_writes_them():
+    """The classifier's reply shape for a painter it does not know (a Munch it never learnt), spread over the panels:
+    the closest painters are listed, none is the headline, and a follow-up does not turn them into "most likely"."""
     prediction = {"artist": None, "known": False, "confidence": 0.31,
                   "top": [{"artist": a, "probability": p} for a, p in
-                          [("Claude Monet", 0.31), ("Alfred Sisley", 0.22), ("Camille Pissarro", 0.2),
+                          [("Henri Matisse", 0.31), ("Alfred Sisley", 0.22), ("Camille Pissarro", 0.004),
                            ("Edgar Degas", 0.1)]],
                   "genres": [{"genre": "Impressionism", "probability": 0.83}, {"genre": "Realism", "probability": 0.1}]}
-    reply = Reply("I don't know this painter.", data={"prediction": prediction}, overlay=Image.new("RGB", (64, 48)),
-                  suggestions=["Show similar", "Why?"])
-    view = view_of(start_view().visit, [], reply, new_image=True)
-    assert view.top_artists == {"Claude Monet": 0.31, "Alfred Sisley": 0.22, "Camille Pissarro": 0.2}
-    assert view.top_heading == "heading_unknown"
+    reply = Reply("I don't recognise the painter.", data={"intent": "identify", "prediction": prediction},
+                  overlay=Image.new("RGB", (64, 48)),
+                  suggestions=["Show similar", "Why?"], subject=Subject("painting", certainty="unknown"))
+    view = view_of(start_view().visit, [], reply)
+    heading, _, rows = view.recognition.partition("\n\n")
+    assert heading == f"### {phrase('heading_unknown')}" and "Matisse" not in heading
+    assert rows.splitlines() == ["1. Henri Matisse — 31%", "2. Alfred Sisley — 22%", "3. Camille Pissarro — <1%"]
     assert view.movement == "**Movement:** Impressionism (83%) · Realism (10%)"
     assert view.overlay is reply.overlay and outputs_of(view)[8]["visible"] is True
     assert view.card == "" and view.gallery == [], "a new painting: no card or gallery of the one before"
+    born = view_of(view.visit, [], Reply("I don't know who painted this one.",
+                                         subject=Subject("painting", certainty="unknown")))
+    assert born.recognition == view.recognition and born.card == "", "the follow-up says no more than before"
 
 
 def test_corrupt_upload_gets_a_friendly_reply_and_the_conversation_goes_on(resources, irises_view, tmp_path):
@@ -144,39 +158,42 @@ def test_kiosk_resets_after_the_idle_time_only(irises_view):
     assert idle_check(visit, idle_seconds=180, now=visit.last_active + 60).history is KEEP
     reset = idle_check(visit, idle_seconds=180, now=visit.last_active + 181)
     assert reset.visit.turns == 0 and reset.clear_painting
-    assert reset.gallery == [] and reset.top_artists is None and len(reset.history) == 1
+    assert reset.gallery == [] and reset.recognition == "" and reset.card == "" and len(reset.history) == 1
     fresh = start_view().visit
     assert idle_check(fresh, idle_seconds=1, now=fresh.last_active + 1000).history is KEEP
 
 
-def test_a_painting_the_record_names_but_the_style_does_not_is_headed_as_the_styles_view():
-    """Irises, found in the collection, whose style the known head rejects: the panel must not say "not an
-    artist I know" under the record's van Gogh, nor the chat "I don't recognise the painter"."""
-    from app.conversation.engine import Reply
+def test_a_painting_the_record_names_but_the_style_does_not_shows_no_percentages_beside_the_record():
+    """Irises, found in the collection, whose style the known head rejects: neither the chat nor the panel puts
+    "I would not have named the painter" beside ">99%" (the softmax's top among the painters it knows)."""
     from app.conversation.paintings import prediction_sentence
 
     prediction = {"artist": None, "known": False, "confidence": 0.99, "genres": [],
-                  "top": [{"artist": "Vincent van Gogh", "probability": 0.99},
-                          {"artist": "Pablo Picasso", "probability": 0.01}]}
+                  "top": [{"artist": "Vincent van Gogh", "probability": 0.995},
+                          {"artist": "Pablo Picasso", "probability": 0.005}]}
     match = {"title": "Irises", "artist": "Vincent van Gogh", "score": 1.0}
-    reply = Reply("...", data={"prediction": prediction, "match": match})
-    view = view_of(start_view().visit, [], reply, new_image=True)
-    assert view.top_heading == "heading_style_only" and "style alone" in phrase(view.top_heading).lower()
-    assert prediction_sentence(prediction, matched=True).startswith("From its style alone I would not have named")
+    subject = Subject("painting", ("Vincent van Gogh",), "matched", "Irises")
+    view = view_of(start_view().visit, [], Reply("...", data={"prediction": prediction, "match": match},
+                                                 subject=subject))
+    assert view.recognition == "### Found in the collection\n\n*Irises* — Vincent van Gogh"
+    matched = prediction_sentence(prediction, matched=True)
+    assert matched.startswith("From its style alone I would not have named") and "%" not in matched
     assert "don't recognise" in prediction_sentence(prediction, matched=False)
+    assert "Vincent van Gogh (>99%)" in prediction_sentence(prediction, matched=False)
 
 
 def test_outputs_map_panels_to_gradio_values(irises_view):
     values = outputs_of(irises_view)
     assert values[0] is irises_view.visit and values[1]["value"] is irises_view.history
     assert values[2]["value"] == ""
-    top = values[4]
-    assert top["value"] == irises_view.top_artists and top["label"] == phrase(irises_view.top_heading)
+    assert values[4] == irises_view.recognition
     buttons = values[9:9 + MAX_SUGGESTIONS]
     shown = [b["value"] for b in buttons if b.get("visible")]
     assert shown == irises_view.suggestions
     kept = outputs_of(View(visit=irises_view.visit))
     assert all(v == gr.skip() for v in kept[1:]), "KEEP panels are left alone"
+    thanks = outputs_of(View(visit=irises_view.visit, history=[]))
+    assert thanks[7] == gr.update(label="Similar paintings"), "a kept gallery is still relabelled"
 
 
 @pytest.mark.parametrize("kiosk", [False, True])
@@ -185,9 +202,11 @@ def test_build_demo_wires_every_event_to_all_panels(resources, kiosk):
     assert isinstance(demo, gr.Blocks)
     width = len(outputs_of(start_view()))
     events = list(demo.fns.values())
-    typing = [event for event in events if event.targets[0][1] == "input" and len(event.outputs) == 1]
-    assert len(typing) == kiosk, "in a kiosk, typing stamps the visit's last activity"
-    assert events and all(len(event.outputs) == width for event in events if event not in typing)
+    stamps = [event for event in events if len(event.outputs) == 1]
+    assert {event.targets[0][1] for event in stamps} == ({"input", "click"} if kiosk else set()), \
+        "in a kiosk, typing and any touch (the page script's #activity button) stamp the visit's last activity"
+    assert events and all(len(event.outputs) == width for event in events if event not in stamps)
+    assert "select" in {event.targets[0][1] for event in events}, "a tapped gallery painting can be asked about"
     lanes = {event.targets[0][1]: (event.concurrency_id, event.concurrency_limit) for event in events}
     assert lanes["submit"] == ("chat", CHAT_LIMIT) and lanes["change"] == ("vision", VISION_LIMIT)
     assert ("tick" in lanes) == kiosk
@@ -245,7 +264,7 @@ def test_an_unusable_upload_is_answered_in_words_and_the_conversation_stays(reso
     if content == "tiny":
         assert "too small" in answer["content"]
     assert view.clear_painting and outputs_of(view)[3]["value"] is None
-    assert view.top_artists is KEEP and view.card is KEEP and view.gallery is KEEP
+    assert view.recognition is KEEP and view.card is KEEP and view.gallery is KEEP
     after = send_text(resources, view.visit, view.history, "Who painted this?")
     assert "Gogh" in _assistant_text(after)
 
@@ -276,27 +295,23 @@ def test_a_long_message_is_cut_and_the_visitor_told(resources, irises_view):
     assert "I read only its first 500" in _assistant_text(view)
 
 
-def test_typing_counts_as_activity_for_the_kiosk(irises_view):
-    from app.web.handlers import typing
-
+def test_typing_and_touching_count_as_activity_for_the_kiosk(irises_view):
     visit = irises_view.visit
-    later = typing(visit)
+    later = active(visit)
     assert later.last_active > visit.last_active and later.session is visit.session
     assert idle_check(later, idle_seconds=180, now=later.last_active + 179).history is KEEP
 
 
 def test_a_french_visitor_gets_french_replies_and_labels(resources, upload):
-    from app.web.handlers import choose_language
-
     first = start_view()
-    french = choose_language(first.visit, first.history, "fr")
+    french = choose_language(resources, first.visit, first.history, "fr")
     assert french.history[0]["content"].startswith("Bonjour") and french.language == "fr"
     values = outputs_of(french)
     assert values[2]["label"] == "Votre question" and "Assistant du musée" in values[-3]
     assert values[3]["placeholder"].startswith("Déposez ici"), "the upload box speaks French, not Gradio's English"
     view = send_image(resources, french.visit, french.history, upload)
     view = send_text(resources, view.visit, view.history, "Quand est-il né ?")
-    assert _assistant_text(view) == "Vincent van Gogh est né le 30 mars 1853 à Zundert, Netherlands."
+    assert _assistant_text(view) == "Vincent van Gogh est né le 30 mars 1853 à Zundert, Pays-Bas."
     assert "Tableaux similaires" in view.suggestions and "Naissance" in view.card
     assert idle_check(view.visit, 1, now=view.visit.last_active + 5).language == "en", "the next visitor: English"
 
@@ -314,3 +329,106 @@ def test_a_painted_picture_joins_the_conversation_with_a_download(irises_view, r
     assert isinstance(image["content"], gr.Image) and isinstance(download["content"], gr.File)
     assert image["content"].value["path"] == download["content"].value["path"]
     assert Image.open(download["content"].value["path"]).size == last["content"].image.size
+
+
+def test_every_panel_follows_the_latest_reply(resources, irises_view):
+    """Kahlo, then Monet and Manet, then an unknown name: the movement panel follows each reply, never the last
+    painter's; "Monet?" shows Monet, and "why?" afterwards is about the painting in focus, and so are the panels."""
+    kahlo = send_text(resources, irises_view.visit, irises_view.history, "tell me about Frida Kahlo")
+    assert "Frida Kahlo" in kahlo.card and "Surrealism" in kahlo.movement and kahlo.recognition == ""
+    pair = send_text(resources, kahlo.visit, kahlo.history, "compare Monet and Manet")
+    assert "Surrealism" not in pair.movement and "Claude Monet:" in pair.movement and "Edouard Manet:" in pair.movement
+    banksy = send_text(resources, pair.visit, pair.history, "tell me about Banksy")
+    assert banksy.movement == "" and banksy.card == "" and banksy.recognition == ""
+    monet = send_text(resources, banksy.visit, banksy.history, "Monet?")
+    assert "### Claude Monet" in monet.card
+    why = send_text(resources, monet.visit, monet.history, "Why?")
+    assert "Irises" in _assistant_text(why)
+    assert "### Vincent van Gogh" in why.card and "Claude Monet" not in why.card
+    assert why.recognition == irises_view.recognition and why.visit.subject.kind == "painting"
+
+
+def _hedged(view: View) -> View:
+    """The Irises session as a painting the collection does not hold and whose style only suggests a painter (37%):
+    the engine's state after a print it cannot name (e.g. a Hokusai read as "perhaps Magritte")."""
+    session = view.visit.session
+    guess = {**session.prediction, "known": True, "artist": "Rene Magritte", "confidence": 0.37,
+             "top": [{"artist": "Rene Magritte", "probability": 0.37}, {"artist": "Paul Klee", "probability": 0.2}]}
+    session = dataclasses.replace(session, match=None, other_matches=(), focus_artist=None, image_artist=None,
+                                  hedged_artist="Rene Magritte", prediction=guess)
+    return dataclasses.replace(view, visit=dataclasses.replace(view.visit, session=session))
+
+
+def test_a_hedged_guess_stays_hedged_in_every_follow_up_and_panel(resources, irises_view):
+    view = _hedged(irises_view)
+    for question in ("Who painted this?", "When was he born?", "Who is this artist?", "Tell me about the artist",
+                     "Famous works?", "When was he born?"):
+        view = send_text(resources, view.visit, view.history, question)
+        text = _assistant_text(view)
+        assert "not sure" in text or text.startswith("If it is Rene Magritte"), (question, text)
+        assert view.card == "", f"no Magritte card under a guess ({question})"
+        assert view.recognition.startswith(f"### {phrase('heading_guess')}"), view.recognition
+        assert "1. Rene Magritte — 37%" in view.recognition
+        assert view.visit.subject == Subject("painting", ("Rene Magritte",), "hedged")
+
+
+def test_switching_the_language_redraws_every_panel_and_follow_ups_keep_it(resources, upload):
+    german = choose_language(resources, start_view().visit, [], "de")
+    german = send_image(resources, german.visit, german.history, upload)
+    assert "Geboren" in german.card and "Postimpressionismus" in german.movement
+    french = choose_language(resources, german.visit, german.history, "fr")
+    assert french.history == german.history, "the conversation stays"
+    assert "Naissance" in french.card and "Geboren" not in french.card and "Pays-Bas" in french.card
+    assert "Postimpressionnisme" in french.movement and french.recognition.startswith("### Trouvé dans la collection")
+    assert french.suggestions == ["Qui est l'artiste ?", "Tableaux similaires", "Pourquoi ?", "Peins-la comme…"]
+    values = outputs_of(french)
+    assert values[7]["label"] == "Tableaux semblables" and values[8]["label"] == phrase("why_label", "fr")
+    tapped = send_text(resources, french.visit, french.history, french.suggestions[0])
+    assert tapped.language == "fr" and "Naissance" in tapped.card, "a tapped follow-up keeps the page's language"
+    thanks = send_text(resources, tapped.visit, tapped.history, "thanks")
+    assert thanks.language == "en" and _assistant_text(thanks).startswith("You're welcome")
+    assert "Born" in thanks.card and "Naissance" not in thanks.card, "an English question: the whole page in English"
+    assert "Famous works?" in thanks.suggestions or "Show similar" in thanks.suggestions
+
+
+def test_an_italian_conversation_has_an_italian_card_and_gallery_label(resources, upload):
+    first = start_view()
+    view = send_image(resources, first.visit, first.history, upload)
+    view = send_text(resources, view.visit, view.history, "Quando è nato il pittore?")
+    assert view.language == "it" and "Nascita" in view.card and "Paesi Bassi" in view.card
+    values = outputs_of(view)
+    assert values[7]["label"] == "Dipinti simili" and values[3]["label"] == phrase("painting_label", "it")
+
+
+def test_a_tapped_gallery_painting_becomes_the_subject(resources, irises_view):
+    picked = pick(irises_view.visit, 1)
+    assert picked.suggestions[0] == "Tell me about this one" and picked.history is KEEP
+    title = irises_view.gallery[1][1].split(" — ")[0]
+    about = send_text(resources, picked.visit, irises_view.history, "Tell me about this one")
+    assert about.history[-2]["content"].startswith("Tell me about this one: " + title)
+    assert title in _assistant_text(about) and about.visit.subject.title == title
+    assert f"*{title}*" in about.recognition
+    assert pick(irises_view.visit, 99).visit is irises_view.visit, "a stale index changes nothing"
+
+
+def test_the_web_page_never_asks_for_a_script_path(resources):
+    first = start_view()
+    view = send_text(resources, first.visit, first.history, "Why?")
+    assert "@path" not in _assistant_text(view) and "script" not in _assistant_text(view)
+
+
+def test_a_message_refused_as_too_long_is_a_bubble_of_its_own(irises_view):
+    from app.web.guard import refusal, too_long
+
+    text = "a" * 3000
+    view = refusal(irises_view.visit, irises_view.history, too_long(text), asked=text)
+    asked, answer = view.history[-2:]
+    assert asked == {"role": "user", "content": "a" * 600 + "…"} and answer["content"].startswith("That message")
+
+
+def test_in_more_detail_says_only_what_the_regions_add(resources, irises_view):
+    why = send_text(resources, irises_view.visit, irises_view.history, "Why?")
+    detail = send_text(resources, why.visit, why.history, "Show me in more detail")
+    text = _assistant_text(detail)
+    assert text.startswith("In more detail, for ") and "green regions" in text
+    assert _assistant_text(why) not in text and "points of it line up" not in text and "similarity" not in text

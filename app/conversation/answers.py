@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from app.conversation.i18n import DEFAULT_LANGUAGE, months, phrase
+from app.conversation.i18n import DEFAULT_LANGUAGE, months, movement_name, phrase, place_name
 from data.knowledge import ArtistEntry, LifeEvent, age_at_death
 from data.text import fold
 
@@ -66,7 +66,7 @@ def headline(entry: ArtistEntry, language: str = DEFAULT_LANGUAGE) -> str:
     if entry.nationality and language == DEFAULT_LANGUAGE:
         parts.append(entry.nationality)
     if entry.movements:
-        parts.append(", ".join(entry.movements))
+        parts.append(", ".join(movement_name(movement, language) for movement in entry.movements))
     return ", ".join(parts)
 
 
@@ -84,7 +84,8 @@ def fact(entry: ArtistEntry, name: str, language: str = DEFAULT_LANGUAGE) -> str
 
 def _fact_sentence(entry: ArtistEntry, name: str, language: str) -> str | None:
     say = lambda key, **fields: phrase(key, language, gender=entry.pronoun(), who=entry.name, **fields)
-    in_place = lambda place: phrase("in_place", language, place=place) if place else ""
+    in_place = lambda place: phrase("in_place", language, place=place_name(place, language)) if place else ""
+    born_in, died_in = place_name(entry.born.place, language), place_name(entry.died.place, language)
     if name == "born" and entry.born.year:
         return say("born", when=_on(entry.born, language), where=in_place(entry.born.place))
     if name == "died" and entry.died.year:
@@ -94,17 +95,18 @@ def _fact_sentence(entry: ArtistEntry, name: str, language: str) -> str | None:
         return say("age_exact" if exact else "age_about", years=years, span=lifespan(entry))
     if name == "birthplace" and entry.born.place:
         if entry.nationality and language == DEFAULT_LANGUAGE:
-            return say("birthplace_nationality", place=entry.born.place, pronoun=entry.pronoun(),
+            return say("birthplace_nationality", place=born_in, pronoun=entry.pronoun(),
                        nationality=entry.nationality)
-        return say("birthplace", place=entry.born.place)
+        return say("birthplace", place=born_in)
     if name == "deathplace" and entry.died.place:
-        return say("deathplace", place=entry.died.place)
+        return say("deathplace", place=died_in)
     if name == "nationality" and entry.nationality:
         if entry.born.place:
-            return say("nationality_born", nationality=entry.nationality, place=entry.born.place)
+            return say("nationality_born", nationality=entry.nationality, place=born_in)
         return say("nationality", nationality=entry.nationality)
     if name == "movement" and entry.movements:
-        return say("movement_fact", movements=_listing(entry.movements, language).replace("*", ""))
+        movements = [movement_name(movement, language) for movement in entry.movements]
+        return say("movement_fact", movements=_listing(movements, language).replace("*", ""))
     if name == "works" and entry.notable_works:
         return say("works_fact", works=_listing(entry.notable_works, language))
     if name == "about":
@@ -240,8 +242,11 @@ def dont_know(entry: ArtistEntry, fact: str | None = None, language: str = DEFAU
 def card(entry: ArtistEntry, language: str = DEFAULT_LANGUAGE) -> dict:
     """The artist card the UI shows: dates, nationality, movements, works, short bio."""
     return {"name": entry.name, "full_name": entry.full_name, "lifespan": lifespan(entry),
-            "born": when(entry.born, language), "born_place": entry.born.place, "died": when(entry.died, language),
-            "died_place": entry.died.place, "nationality": entry.nationality, "movements": list(entry.movements),
+            "born": when(entry.born, language), "born_place": place_name(entry.born.place, language),
+            "died": when(entry.died, language), "died_place": place_name(entry.died.place, language),
+            # Nationalities are English words (and gendered in the other languages): left out there, as in `headline`.
+            "nationality": entry.nationality if language == DEFAULT_LANGUAGE else None,
+            "movements": [movement_name(m, language) for m in entry.movements],
             "notable_works": list(entry.notable_works), "bio": entry.bio, "kaggle": kaggle_note(entry),
             "source": entry.source}
 

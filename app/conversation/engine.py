@@ -16,7 +16,17 @@ from typing import Callable
 from app.conversation import answers, artworks, collection, painting_like, paintings
 from app.conversation.i18n import DEFAULT_LANGUAGE, detect, label, phrase
 from app.conversation.intents import FACTS, MAX_CHARS, Intent, IntentBank, by_rules, classify, clean, embed_examples
-from app.conversation.turns import FOLLOW_UPS, GALLERY_SIZE, Message, Reply, SessionState, say, say_in
+from app.conversation.turns import (
+    FOLLOW_UPS,
+    GALLERY_SIZE,
+    NO_SUBJECT,
+    Message,
+    Reply,
+    SessionState,
+    Subject,
+    say,
+    say_in,
+)
 from app.serving import vision
 from app.serving.resources import Resources
 from data.images import ImageError
@@ -72,7 +82,37 @@ def respond(resources: Resources, state: SessionState, message: Message,
         reply.data.setdefault("intent_method", intent.method)
         log.debug("turn %d: %r -> %s (%s, %s)", state.turns, text, intent.name, intent.method, language)
         state = dataclasses.replace(state, last_intent=intent.name)
+    reply = dataclasses.replace(reply, data={**reply.data, "cards": cards(resources, reply.subject, language)})
     return state, _in_language(reply, language, cut=len(whole) if len(whole) > MAX_CHARS else 0)
+
+
+def cards(resources: Resources, subject: Subject | None, language: str) -> list[dict]:
+    """The artist cards a reply's subject may show, in `language`: none for a painter only guessed or not known."""
+    if subject is None or not subject.certain:
+        return []
+    entries = [_entry(resources, name) for name in subject.painters]
+    return [answers.card(entry, language) for entry in entries if entry is not None]
+
+
+def image_subject(resources: Resources, state: SessionState) -> Subject:
+    """The painting in focus as a reply's subject, with how sure the assistant is of its painter. The painting's
+    own painter, not the artist talked about since ("Monet?" after a Manet: "why?" is still about the Manet)."""
+    if state.image is None:
+        return NO_SUBJECT
+    if paintings.no_painting(resources, state.look, state.match):
+        return Subject("painting", certainty="not_painting")
+    if state.match:
+        painter = state.image_artist or state.match.get("artist")
+        return Subject("painting", (painter,) if painter else (), "matched", state.match.get("title"))
+    if state.image_artist:
+        return Subject("painting", (state.image_artist,), "confident")
+    if state.hedged_artist:
+        return Subject("painting", (state.hedged_artist,), "hedged")
+    return Subject("painting", (), "unknown")
+
+
+def _named(entry: ArtistEntry | None) -> Subject:
+    return Subject("painter", (entry.name,), "named") if entry is not None else NO_SUBJECT
 
 
 def warm(resources: Resources) -> dict[str, str]:
@@ -107,6 +147,7 @@ def _in_language(reply: Reply, language: str, cut: int = 0) -> Reply:
     if cut:
         text = f"{phrase('too_long', language, length=cut, limit=MAX_CHARS)}\n\n{text}"
     reply.data["language"] = language
+    reply.data["suggested"] = list(reply.suggestions)  # in English: the app relabels them when the language changes
     return dataclasses.replace(reply, text=text, suggestions=[label(s, language) for s in reply.suggestions])
 
 
@@ -117,7 +158,7 @@ def _merge(first: Reply, second: Reply) -> Reply:
                                data={**first.data, "follow_up": second.data,
                                      "language": first.data.get("language") if localized else None},
                                overlay=second.overlay if second.overlay is not None else first.overlay,
-                               painted=second.painted)
+                               painted=second.painted, subject=second.subject or first.subject)
 
 
 # --- images -----------------------------------------------------------------------------
@@ -192,7 +233,8 @@ def _identify(resources: Resources, state: SessionState) -> Reply:
     if paintings.no_painting(resources, state.look, state.match):
         return Reply(phrase("no_painting", language), suggestions=[painting_like.ASK, "Help"],
                      data={"intent": "identify", "no_painting": True, "prediction": None, "match": None,
-                           "painting_probability": state.look.painting_probability, "language": language})
+                           "painting_probability": state.look.painting_probability, "language": language},
+                     subject=image_subject(resources, state))
     lines = []
     if state.match:
         m = state.match
@@ -228,7 +270,8 @@ def _identify(resources: Resources, state: SessionState) -> Reply:
                        "artist_card": answers.card(entry, language) if entry else None, "results": gallery,
                        "language": language},
                  suggestions=[*(FOLLOW_UPS if entry else ["Show similar", "Why?"]), painting_like.ASK],
-                 overlay=paintings.outlined(state.image, state.match, state.other_matches))
+                 overlay=paintings.outlined(state.image, state.match, state.other_matches),
+                 subject=image_subject(resources, state))
 
 
 # --- text turns --------------------------------------------------------------------------
@@ -275,7 +318,7 @@ def _answer(resources: Resources, state: SessionState, text: str, intent: Intent
         state = dataclasses.replace(state, focus_artist=entry.name)
         language = state.language
         return state, Reply(phrase("work_by", language, title=title, headline=answers.headline(entry, language)),
-                            artist=entry.name, suggestions=FOLLOW_UPS,
+                            artist=entry.name, suggestions=FOLLOW_UPS, subject=_named(entry),
                             data={"work": title, "artist_card": answers.card(entry, language), "language": language})
     if name == "identify" and not named:
         return state, _identify(resources, state)
@@ -286,15 +329,17 @@ def _answer(resources: Resources, state: SessionState, text: str, intent: Intent
         if state.language != DEFAULT_LANGUAGE and reply.images:  # the collection's own wording is English
             reply = dataclasses.replace(reply, text=phrase("similar_found", state.language),
                                         data={**reply.data, "language": state.language})
-        return state, reply
+        subject = _named(target) if by_artist else image_subject(resources, state)
+        return state, dataclasses.replace(reply, subject=subject)
     if name == "explain" and named and state.image is None:  # "why did Rivera's mural get destroyed?"
         return state, _fallback(resources, state, text, named[0])
     if name in ("explain", "explain_detail"):
         return state, _explain(resources, state, detailed=name == "explain_detail", progress=progress)
     if name == "compare":
         return state, _compare(resources, state, named)
-    if name == "search":
-        return state, collection.search(resources, state, text, named)
+    if name == "search":  # the results are the subject: a painter's card only when one was named
+        return state, dataclasses.replace(collection.search(resources, state, text, named),
+                                          subject=_named(named[0] if named else None))
     about_the_image = state.focus_artist is None or _THIS_PAINTING.search(text)
     if name == "movement" and not named and state.prediction and about_the_image:
         return state, _style_of_image(resources, state)
@@ -331,17 +376,17 @@ def _about_work(resources: Resources, state: SessionState, text: str, asked: art
         return state, dataclasses.replace(reply, data={**reply.data, "work": work.title})
     if asked.kind != "story":
         return state, Reply(artworks.answer(work, asked.kind, language), artist=work.artist, data=data,
-                            suggestions=_WORK_FOLLOW_UPS)
+                            suggestions=_WORK_FOLLOW_UPS, subject=_named(entry))
     recall = resources.recall
     hit = recall.best(entry, asked.rest, only=f"notes on {work.title}", min_score=WORK_NOTES_MIN_SCORE,
                       min_cosine_alone=WORK_NOTES_MIN_SCORE) if recall and entry else None
     if hit is not None:
         quoted = phrase("quote", language, origin=hit.sentence.origin, who=entry.name, sentence=hit.sentence.text)
         return state, Reply(quoted, artist=work.artist, data={**data, "recall": hit.score, "language": None},
-                            suggestions=_WORK_FOLLOW_UPS)
+                            suggestions=_WORK_FOLLOW_UPS, subject=_named(entry))
     known = artworks.answer(work, "what", language)
     return state, Reply(f"{phrase('dont_know_work', language)}\n\n{known}", artist=work.artist, data=data,
-                        suggestions=_WORK_FOLLOW_UPS)
+                        suggestions=_WORK_FOLLOW_UPS, subject=_named(entry))
 
 
 def _recalled(resources: Resources, state: SessionState, entry: ArtistEntry, text: str) -> Reply | None:
@@ -355,7 +400,7 @@ def _recalled(resources: Resources, state: SessionState, entry: ArtistEntry, tex
     return Reply(quoted, artist=entry.name,
                  data={"fact": "recall", "recall": hit.score, "origin": hit.sentence.origin,
                        "artist_card": answers.card(entry, language), "language": None},
-                 suggestions=["Tell me about the artist", "Famous works?"])
+                 suggestions=["Tell me about the artist", "Famous works?"], subject=_named(entry))
 
 
 def _fact(resources, state, text, entry: ArtistEntry | None, fact: str) -> Reply:
@@ -377,7 +422,7 @@ def _fact(resources, state, text, entry: ArtistEntry | None, fact: str) -> Reply
     return Reply(answer, artist=entry.name,
                  data={"fact": fact, "artist_card": answers.card(entry, language),
                        "language": language if localized else None},
-                 suggestions=["Show similar", "Famous works?", "Where was the artist born?"])
+                 suggestions=["Show similar", "Famous works?", "Where was the artist born?"], subject=_named(entry))
 
 
 def _hedged(resources: Resources, state: SessionState, text: str, fact: str) -> Reply:
@@ -386,7 +431,8 @@ def _hedged(resources: Resources, state: SessionState, text: str, fact: str) -> 
     entry = _entry(resources, state.hedged_artist)
     answer = _fact(resources, dataclasses.replace(state, hedged_artist=None), text, entry, fact)
     return dataclasses.replace(answer, text=f"{phrase('if_guess', state.language, artist=entry.name)} {answer.text}",
-                               artist=None, data={**answer.data, "artist_card": None, "hedged": entry.name})
+                               artist=None, data={**answer.data, "artist_card": None, "hedged": entry.name},
+                               subject=image_subject(resources, state))
 
 
 def _no_artist(resources: Resources, state: SessionState, text: str) -> Reply:
@@ -394,7 +440,8 @@ def _no_artist(resources: Resources, state: SessionState, text: str) -> Reply:
     if unknown := _unknown_name(text):
         return _not_known(resources, state, unknown)
     if state.image is not None:
-        return say_in(state, "painter_unknown", ["Show similar", "Why?"])
+        return dataclasses.replace(say_in(state, "painter_unknown", ["Show similar", "Why?"]),
+                                   subject=image_subject(resources, state))
     return say_in(state, "which_artist", ["Help"])
 
 
@@ -413,17 +460,19 @@ def _unknown_name(text: str) -> str | None:
 def _not_known(resources: Resources, state: SessionState, name: str) -> Reply:
     kb = resources.kb
     examples = ", ".join(kb.names()[:3]) if kb else "none yet"
-    return say(state, f"I don't know an artist called {name}, so I won't guess. I can tell you about "
-               f"{len(kb) if kb else 0} painters, for example {examples}.", ["Help"], unknown_artist=name)
+    reply = say(state, f"I don't know an artist called {name}, so I won't guess. I can tell you about "
+                f"{len(kb) if kb else 0} painters, for example {examples}.", ["Help"], unknown_artist=name)
+    return dataclasses.replace(reply, subject=Subject("painter", certainty="unknown"))
 
 
 def _style_of_image(resources: Resources, state: SessionState) -> Reply:
     genres = state.prediction.get("genres") or []
     if not genres:
-        return say(state, "My classifier gave no movement for this painting.", FOLLOW_UPS)
-    listing = ", ".join(f"{g['genre']} ({paintings.percent(g['probability'])})" for g in genres)
-    return say(state, f"By its look, this painting's style is closest to {listing}.", FOLLOW_UPS,
-               genres=genres)
+        reply = say(state, "My classifier gave no movement for this painting.", FOLLOW_UPS)
+    else:
+        listing = ", ".join(f"{g['genre']} ({paintings.percent(g['probability'])})" for g in genres)
+        reply = say(state, f"By its look, this painting's style is closest to {listing}.", FOLLOW_UPS, genres=genres)
+    return dataclasses.replace(reply, subject=image_subject(resources, state))
 
 
 def _explain(resources: Resources, state: SessionState, detailed: bool = False,
@@ -432,12 +481,13 @@ def _explain(resources: Resources, state: SessionState, detailed: bool = False,
     if state.image is None:
         return say_in(state, "why_nothing", ["Help"])
     if paintings.no_painting(resources, state.look, state.match):
-        return say_in(state, "why_no_painting", ["Help"],
-                      {"percent": paintings.percent(state.look.painting_probability)}, intent="explain",
-                      no_painting=True)
+        return dataclasses.replace(
+            say_in(state, "why_no_painting", ["Help"], {"percent": paintings.percent(state.look.painting_probability)},
+                   intent="explain", no_painting=True),
+            subject=image_subject(resources, state))
     drawn = None if detailed else paintings.matched_points(state.image, state.match)
     if drawn is not None:  # a recognised painting: its reason is the points that line up, shown side by side
-        return _why_recognised(state, drawn)
+        return dataclasses.replace(_why_recognised(state, drawn), subject=image_subject(resources, state))
     method = "lime" if detailed else "heatmap"
     painting = state.painting if state.painting is not None else state.image
     result = paintings.explain(resources, painting, state.prediction, method, progress) if state.prediction else None
@@ -450,12 +500,15 @@ def _explain(resources: Resources, state: SessionState, detailed: bool = False,
     else:
         text, overlay, examples = result.text, result.overlay, result.examples
     language = state.language
-    localized = result is not None and language != DEFAULT_LANGUAGE
-    if localized:  # the explainer writes English: say the same numbers from the phrase book
+    localized = result is not None and (language != DEFAULT_LANGUAGE or detailed)
+    if result is not None and detailed:  # the first "why?" said the rest: only what the regions add
+        text = phrase("why_detail", language, artist=result.explained["artist"],
+                      percent=paintings.percent(result.explained["probability"])) + " " + phrase("why_lime", language)
+    elif localized:  # the explainer writes English: say the same numbers from the phrase book
         text = phrase("why_style", language, artist=result.explained["artist"],
                       percent=paintings.percent(result.explained["probability"]))
         text += " " + phrase("why_lime" if detailed else "why_heatmap", language)
-    if result and state.match:  # the answer came from the catalogue record; the overlay explains the style guess
+    if result and state.match and not detailed:  # the record named it; the overlay explains the style guess
         m = state.match
         record = (
             phrase(
@@ -472,7 +525,7 @@ def _explain(resources: Resources, state: SessionState, detailed: bool = False,
     if examples:
         text += "\n\n" + phrase("why_examples", language)
     suggestions = ["Show me in more detail", "Show similar"] if result and not detailed else ["Show similar"]
-    return Reply(text, artist=state.focus_artist, overlay=overlay,
+    return Reply(text, artist=state.image_artist, overlay=overlay, subject=image_subject(resources, state),
                  images=[hit["image_path"] for hit in examples], captions=[paintings.caption(hit) for hit in examples],
                  data={"intent": "explain", "method": method if result else "summary", "prediction": state.prediction,
                        "match": state.match, "examples": examples,
@@ -486,7 +539,7 @@ def _why_recognised(state: SessionState, drawn) -> Reply:
     m, language = state.match, state.language
     text = phrase("why_points", language, inliers=m["inliers"], title=m["title"], needed=m["min_inliers"],
                   artist=m["artist"] or phrase("unidentified", language))
-    return Reply(text, artist=state.focus_artist, overlay=drawn,
+    return Reply(text, artist=state.image_artist, overlay=drawn,
                  data={"intent": "explain", "method": "points", "explanation": "match", "match": m,
                        "prediction": state.prediction, "language": language},
                  suggestions=["Show me in more detail", "Show similar"])
@@ -499,6 +552,7 @@ def _compare(resources: Resources, state: SessionState, named: list[ArtistEntry]
     if len(pair) < 2:
         return say(state, "Name two artists to compare, e.g. \"compare Monet and Manet\".", ["Help"])
     return Reply(answers.compare(*pair), artist=state.focus_artist,
+                 subject=Subject("painter", tuple(e.name for e in pair), "named"),
                  data={"compare": [answers.card(e) for e in pair]}, suggestions=FOLLOW_UPS)
 
 
@@ -524,7 +578,7 @@ def _fallback(resources: Resources, state: SessionState, text: str, entry: Artis
     if entry is not None and (recalled := _recalled(resources, state, entry, text)) is not None:
         return recalled
     if entry is not None:
-        return Reply(answers.dont_know(entry, language=language), artist=entry.name,
+        return Reply(answers.dont_know(entry, language=language), artist=entry.name, subject=_named(entry),
                      data={"artist_card": answers.card(entry, language), "language": language},
                      suggestions=["Tell me about the artist", "Show similar"])
     return say_in(state, "fallback", ["Help"])

@@ -37,6 +37,22 @@ def phrase(key: str, language: str = DEFAULT_LANGUAGE, gender: str | None = None
     raise KeyError(f"no phrase {key!r} in app/conversation/i18n.json")
 
 
+def movement_name(movement: str, language: str) -> str:
+    """An art movement's name in `language` (app/conversation/i18n.json "movements"); as the knowledge base
+    writes it when the table lacks it."""
+    return _table()["movements"].get(language, {}).get(movement, movement)
+
+
+def place_name(place: str | None, language: str) -> str | None:
+    """'Zundert, Netherlands' with its country in `language` ("Zundert, Pays-Bas"): the knowledge base writes
+    places in English, and a town's own name needs no translation."""
+    if not place:
+        return place
+    town, comma, country = place.rpartition(", ")
+    translated = _table()["countries"].get(language, {}).get(country, country)
+    return f"{town}{comma}{translated}"
+
+
 def months(language: str) -> list[str]:
     return _table()["months"].get(language) or _table()["months"][DEFAULT_LANGUAGE]
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from app.conversation.i18n import DEFAULT_LANGUAGE, phrase
+from app.conversation.i18n import DEFAULT_LANGUAGE, movement_name, phrase
 from app.serving.resources import Resources
 from classifier.explain.text import percent
 from data.images import MAX_PIXELS, ImageError, load_image
@@ -291,10 +291,12 @@ def caption(hit: dict) -> str:
 def prediction_sentence(prediction: dict, language: str = DEFAULT_LANGUAGE, matched: bool = False) -> str:
     """What the classifier thinks, honestly: a name only when it says the painter is one it knows. `matched`:
     the collection's record already names the painting, so an unknown style is said as what it is (the style
-    alone would not have named the painter), not as "I don't recognise the painter" under the record's name."""
+    alone would not have named the painter, without the style's percentages that would say otherwise), not as
+    "I don't recognise the painter" under the record's name."""
     top = prediction.get("top") or []
     genres = prediction.get("genres") or []
-    style = (phrase("pred_style", language, genre=genres[0]["genre"], percent=percent(genres[0]["probability"]))
+    style = (phrase("pred_style", language, genre=movement_name(genres[0]["genre"], language),
+                    percent=percent(genres[0]["probability"]))
              if genres else "")
     others = ", ".join(f"{t['artist']} {percent(t['probability'])}" for t in top[1:3])
     if prediction.get("known") and prediction.get("artist"):
@@ -305,9 +307,11 @@ def prediction_sentence(prediction: dict, language: str = DEFAULT_LANGUAGE, matc
         sure = confidence >= SURE and prediction.get("style_agrees") is not False
         key = "pred_sure" if sure else "pred_likely" if confidence >= NAMED else "pred_guess"
         return phrase(key, language, artist=prediction["artist"], percent=percent(confidence)) + runner_up + style
+    if matched:  # no percentages beside "I would not have named the painter": the record names the painting
+        return phrase("pred_unknown_matched", language) + style
     closest = ", ".join(f"{t['artist']} ({percent(t['probability'])})" for t in top[:3])
-    return (phrase("pred_unknown_matched" if matched else "pred_unknown", language) + style
-            + (phrase("pred_closest", language, closest=closest) if closest else ""))
+    return phrase("pred_unknown", language) + style + (phrase("pred_closest", language, closest=closest) if closest
+                                                        else "")
 
 
 def why_sentence(prediction: dict | None, match: dict | None, hits: list[dict]) -> str:

@@ -21,6 +21,36 @@ class Message:
     image: str | Path | bytes | Image.Image | None = None  # a path, raw bytes or an image
 
 
+# How sure the assistant is about a subject. A painting: "matched" (the collection's record names it),
+# "confident" (the style classifier names its painter), "hedged" (a guess below paintings.NAMED, said as one),
+# "unknown" (no painter named), "not_painting" (no painting in the picture). A painter the visitor named: "named";
+# a name the knowledge base does not hold: "unknown".
+CERTAINTIES = ("matched", "confident", "hedged", "unknown", "not_painting", "named")
+CERTAIN = ("matched", "confident", "named")  # the painter's card may be shown as the answer
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a reply is about: the painting in focus, one or two painters, or nothing the panels show. Every panel
+    of the app is drawn from it (app/web/handlers.py), so no panel says more than the reply itself."""
+
+    kind: str = "none"  # "painting" | "painter" | "none"
+    painters: tuple[str, ...] = ()  # who the reply names (a hedged painting's guess too: said as a guess)
+    certainty: str | None = None  # one of CERTAINTIES
+    title: str | None = None  # a recognised painting's title
+
+    @property
+    def certain(self) -> bool:
+        return self.certainty in CERTAIN
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "painters": list(self.painters), "certainty": self.certainty,
+                "title": self.title}
+
+
+NO_SUBJECT = Subject()
+
+
 @dataclass
 class Reply:
     text: str
@@ -31,9 +61,13 @@ class Reply:
     suggestions: list[str] = field(default_factory=list)
     overlay: Image.Image | None = None
     painted: Image.Image | None = None  # "paint it like ...": the picture painted (app/conversation/painting_like.py)
+    # None: a reply with no subject of its own ("thanks", "help"): what the page shows stays as it is.
+    subject: Subject | None = None
 
     def to_json(self) -> dict:
-        return {"reply": self.text, "artist": self.artist, "images": self.images, "data": self.data}
+        subject = self.subject.to_json() if self.subject else None
+        return {"reply": self.text, "artist": self.artist, "images": self.images, "data": self.data,
+                "subject": subject}
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from collections import Counter
 from contextlib import contextmanager
 from typing import Iterator
 
-from app.web.handlers import View
+from app.web.handlers import View, echoed
 
 MAX_MESSAGE_CHARS = 2000  # the question box's own limit; only a script sends more
 BUSY_PAINTING = ("One painting at a time, please: I'm still looking at the one you showed me. "
@@ -66,6 +66,8 @@ def too_long(text: str | None) -> str | None:
     return TOO_LONG.format(length=length) if length > MAX_MESSAGE_CHARS else None
 
 
-def refusal(visit, history: list | None, text: str) -> View:
-    """A reply that changes nothing but the conversation: the panels and the session stay as they were."""
-    return View(visit=visit, history=list(history or []) + [{"role": "assistant", "content": text}])
+def refusal(visit, history: list | None, text: str, asked: str | None = None) -> View:
+    """A reply that changes nothing but the conversation: the panels and the session stay as they were. `asked`,
+    the visitor's message, is shown above it, so the reply is a bubble of its own and not glued to the last one."""
+    shown = [{"role": "user", "content": echoed(asked)}] if asked else []
+    return View(visit=visit, history=list(history or []) + shown + [{"role": "assistant", "content": text}])

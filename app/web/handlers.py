@@ -16,9 +16,11 @@ from dataclasses import dataclass, field, replace
 from PIL import Image
 
 from app.conversation import paintings
-from app.conversation.engine import Message, Reply, SessionState, respond
-from app.conversation.i18n import DEFAULT_LANGUAGE, LANGUAGES, phrase
+from app.conversation.engine import Message, Reply, SessionState, cards, respond
+from app.conversation.i18n import DEFAULT_LANGUAGE, LANGUAGES, label, movement_name, phrase
+from app.conversation.turns import Subject
 from app.settings import slug
+from classifier.explain.text import percent
 from data.images import ImageError, load_image
 
 log = logging.getLogger(__name__)
@@ -27,8 +29,10 @@ MAX_SUGGESTIONS = 7  # "paint it like ..." offers six painters and the painting 
 TOP_ARTISTS = 3
 THUMBNAIL_SIZE = (512, 512)
 SHOWN_CHARS = 600  # a pasted essay is echoed in the chat only this far (the engine reads less still)
-GALLERY_INTENTS = ("search", "similar", "explain", "explain_detail")  # replies whose gallery is their answer
+GALLERY_INTENTS = ("identify", "search", "similar", "explain", "explain_detail")  # their gallery is the answer
 # Two or more absolute path segments not inside a URL or a word ("and/or", "1/2"), or a Windows path.
+SIMILARITY = re.compile(r"\s*\(similarity [\d.]+\)$")
+ABOUT_THIS_ONE = "Tell me about this one"  # the follow-up a tapped gallery painting offers
 SERVER_PATH = re.compile(r"(?<![\w.:/~])(?:/[\w.@+~-]+){2,}/?|\b[A-Za-z]:\\[^\s`'\")]+")
 
 
@@ -54,12 +58,20 @@ class Painted:
 
 @dataclass(frozen=True)
 class Visit:
-    """One visitor's session: the engine's conversation state plus kiosk bookkeeping."""
+    """One visitor's session: the engine's conversation state, what the page shows, and kiosk bookkeeping.
+
+    The panels are drawn from `subject` and `recognition` in `language` (see `panels`), so switching the
+    language redraws them all and no panel tells another story than the reply they came with."""
 
     session: SessionState = field(default_factory=SessionState)
     turns: int = 0
     last_active: float = field(default_factory=time.monotonic)
-    topic: str | None = None  # what the card, gallery and explanation panels show (see view_of)
+    subject: Subject | None = None  # what the latest reply with a subject was about
+    # The painting in focus as its reply judged it: {"prediction", "match", "subject"} (the recognition panel).
+    recognition: dict | None = None
+    suggested: tuple[str, ...] = ()  # the latest reply's follow-ups, in English (relabelled in each language)
+    gallery: tuple[tuple[str, str], ...] = ()  # (image path, caption) of the paintings the gallery shows
+    picked: int | None = None  # the gallery painting the visitor tapped ("tell me about this one")
 
     @property
     def language(self) -> str:
@@ -72,8 +84,7 @@ class View:
 
     visit: Visit
     history: list | _Keep = KEEP
-    top_artists: dict | None | _Keep = KEEP  # {artist: probability} for gr.Label
-    top_heading: str = "heading_known"  # a phrase key of app/conversation/i18n.json
+    recognition: str | _Keep = KEEP  # markdown: what the painting in focus is, as sure as the chat says
     movement: str | _Keep = KEEP  # markdown
     card: str | _Keep = KEEP  # markdown
     gallery: list | _Keep = KEEP  # [(PIL image, caption)]
@@ -88,22 +99,24 @@ class View:
 
 def start_view(language: str = DEFAULT_LANGUAGE) -> View:
     """The page as a new visitor sees it (in `language`, the kiosk's chosen one)."""
-    visit = Visit(session=SessionState(language=language))
+    visit = Visit(session=SessionState(language=language), suggested=("What can you do?",))
     return View(visit=visit, history=[{"role": "assistant", "content": phrase("greeting", language)}],
-                top_artists=None, movement="", card="", gallery=[], overlay=None,
-                suggestions=[phrase("suggest_help", language)], clear_painting=True)
+                recognition="", movement="", card="", gallery=[], overlay=None,
+                suggestions=[label("What can you do?", language)], clear_painting=True)
 
 
-def choose_language(visit: Visit, history: list, language: str) -> View:
-    """The kiosk's language switch: replies and labels from now on in `language`; a conversation that
-    has not started yet is greeted again in it."""
+def choose_language(resources, visit: Visit, history: list, language: str) -> View:
+    """The kiosk's language switch: everything on the page is redrawn in `language` (panels, follow-ups,
+    labels), and replies follow it from now on; a conversation that has not started yet is greeted again in it."""
     if language not in LANGUAGES or language == visit.language:
         return View(visit=visit)
     if visit.turns == 0:
         return start_view(language)
-    session = replace(visit.session, language=language)
-    # The same conversation, relabelled: the history is sent back so the labels follow.
-    return View(visit=replace(visit, session=session, last_active=time.monotonic()), history=list(history or []))
+    visit = replace(visit, session=replace(visit.session, language=language), last_active=time.monotonic())
+    view = View(visit=visit, history=list(history or []), suggestions=[label(s, language) for s in visit.suggested])
+    if visit.subject is not None:
+        _draw_panels(view, cards(resources, visit.subject, language))
+    return view
 
 
 def send_text(resources, visit: Visit, history: list, text: str, progress=None) -> View:
@@ -111,8 +124,14 @@ def send_text(resources, visit: Visit, history: list, text: str, progress=None) 
     text = (text or "").strip()
     if not text:
         return View(visit=visit)  # an empty box sent by accident: nothing to answer
-    shown = text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
-    return _turn(resources, visit, history, Message(text=text), [{"role": "user", "content": shown}], progress)
+    if visit.picked is not None and text == label(ABOUT_THIS_ONE, visit.language):
+        return _about_picked(resources, visit, history)
+    return _turn(resources, visit, history, Message(text=text), [{"role": "user", "content": echoed(text)}], progress)
+
+
+def echoed(text: str) -> str:
+    """A visitor's message as the conversation shows it: a pasted essay only SHOWN_CHARS far."""
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
 
 
 def send_image(resources, visit: Visit, history: list, image_path: str | None) -> View:
@@ -131,8 +150,32 @@ def send_image(resources, visit: Visit, history: list, image_path: str | None) -
     return _turn(resources, visit, history, Message(image=image), shown)
 
 
-def typing(visit: Visit) -> Visit:
-    """The visitor is typing: that counts as being there (the kiosk must not reset mid-question)."""
+def pick(visit: Visit, index: int | None) -> View:
+    """The visitor tapped a painting of the gallery: "Tell me about this one" comes first among the follow-ups."""
+    if index is None or not 0 <= index < len(visit.gallery):
+        return View(visit=visit)
+    visit = replace(visit, picked=index, last_active=time.monotonic())
+    offered = [ABOUT_THIS_ONE, *(s for s in visit.suggested if s != ABOUT_THIS_ONE)][:MAX_SUGGESTIONS]
+    return View(visit=visit, suggestions=[label(s, visit.language) for s in offered])
+
+
+def _about_picked(resources, visit: Visit, history: list) -> View:
+    """The tapped gallery painting becomes the subject: the assistant looks at it as at a visitor's photo (it is
+    the collection's own image, so the record names it)."""
+    path, caption = visit.gallery[visit.picked]
+    try:
+        image = load_image(path)
+    except ImageError:
+        log.warning("gallery image unreadable: %s", path)
+        return _failed(visit, history, [], phrase("gallery_unreadable", visit.language))
+    asked = f"{label(ABOUT_THIS_ONE, visit.language)}: {caption}" if caption else label(ABOUT_THIS_ONE, visit.language)
+    return _turn(resources, replace(visit, picked=None), history, Message(image=image),
+                 [{"role": "user", "content": asked}])
+
+
+def active(visit: Visit) -> Visit:
+    """The visitor typed, touched, scrolled or tapped: that counts as being there (the kiosk must not reset
+    while someone reads the biography or looks at the enlarged painting)."""
     return replace(visit, last_active=time.monotonic())
 
 
@@ -146,7 +189,7 @@ def idle_check(visit: Visit, idle_seconds: float, now: float | None = None) -> V
 
 
 def _turn(resources, visit: Visit, history: list, message: Message, shown: list[dict], progress=None) -> View:
-    history = list(history or [])
+    history, language = list(history or []), visit.language
     try:
         session, reply = respond(resources, visit.session, message, progress)
     except Exception:  # a visitor must never see a stack trace; the log keeps it
@@ -154,14 +197,17 @@ def _turn(resources, visit: Visit, history: list, message: Message, shown: list[
         return _failed(visit, history, shown, phrase("failed", visit.language))
     if reply.data.get("intent") == "bad_image":  # e.g. too small to judge: the engine said why
         return _refused(visit, history, reply.data.get("error", ""), text=without_paths(reply.text))
-    before, visit = visit, replace(visit, session=session, turns=visit.turns + 1, last_active=time.monotonic())
+    visit = replace(visit, session=session, turns=visit.turns + 1, last_active=time.monotonic())
     answer = [{"role": "assistant", "content": without_paths(reply.text)}]
     if reply.painted is not None:
         painter = reply.data["painted"]["painter"]
         file_name = f"painted-like-{slug(painter).lower() if painter else 'your-painting'}.jpg"
         answer.append({"role": "assistant",
                        "content": Painted(reply.painted, phrase("painted_alt", visit.language), file_name)})
-    return view_of(visit, history + shown + answer, reply, new_image=message.image is not None, before=before)
+    view = view_of(visit, history + shown + answer, reply)
+    if reply.subject is None and view.visit.subject is not None and view.language != language:
+        _draw_panels(view, cards(resources, view.visit.subject, view.language))  # "thanks" in another language
+    return view
 
 
 def _failed(visit: Visit, history: list, shown: list[dict], text: str) -> View:
@@ -180,57 +226,53 @@ def _refused(visit: Visit, history: list, reason: str, text: str | None = None) 
     return view
 
 
-def topic_of(reply: Reply) -> str | None:
-    """What a reply is about, for the panels: an artist, two compared, or an unknown name."""
-    data = reply.data or {}
-    if data.get("compare"):
-        return "compare: " + " | ".join(card["name"] for card in data["compare"])
-    if data.get("unknown_artist"):
-        return f"unknown: {data['unknown_artist']}"
-    return reply.artist
-
-
-def view_of(visit: Visit, history: list, reply: Reply, new_image: bool, before: Visit | None = None) -> View:
-    """Spread one engine reply over the panels. The card, gallery and explanation always show what this
-    reply is about: its own content, or what they showed if the reply is about the same thing (a reply
-    with no subject of its own, like "thanks", keeps them), or nothing."""
-    data = reply.data or {}
-    language = visit.language
-    prediction, match, card = data.get("prediction"), data.get("match"), data.get("artist_card")
-    topic = topic_of(reply)
-    same_topic = before is not None and not new_image and topic == before.topic
-    view = View(visit=replace(visit, topic=topic), history=history,
-                suggestions=list(reply.suggestions[:MAX_SUGGESTIONS]))
-    if prediction:
-        view.top_artists = {row["artist"]: float(row["probability"])
-                            for row in (prediction.get("top") or [])[:TOP_ARTISTS]}
-        # Under a painting the collection's record names, an unknown style is the style's view only.
-        view.top_heading = ("heading_known" if prediction.get("known", True)
-                            else "heading_style_only" if match else "heading_unknown")
-        view.movement = movement_markdown(prediction.get("genres") or [], language)
-    elif match and match.get("artist"):  # found in the collection, no style guess (e.g. no classifier)
-        view.top_artists, view.top_heading = {match["artist"]: float(match["score"])}, "heading_match"
-    elif new_image:
-        view.top_artists, view.movement = None, ""  # nothing is known about the new painting's painter
-    if card:
-        view.card = card_markdown(card, language)
-        if not prediction and card.get("movements"):
-            view.movement = f"**{phrase('movement', language)}:** {', '.join(card['movements'])}"
-    elif data.get("compare"):
-        view.card = "\n\n".join(card_markdown(each, language) for each in data["compare"])
-    elif not same_topic:
-        view.card = ""
+def view_of(visit: Visit, history: list, reply: Reply) -> View:
+    """Spread one engine reply over the panels. Every panel follows the reply's subject: the painting in focus
+    (its recognition, style, the painter's card only when the painter is known), one or two painters (their
+    cards), or an unknown name (nothing). A reply with no subject of its own ("thanks") leaves them as they are."""
+    data, subject = reply.data or {}, reply.subject
+    suggested = tuple(data.get("suggested") or ())
+    visit = replace(visit, suggested=suggested, picked=None)
+    view = View(visit=visit, history=history, suggestions=list(reply.suggestions[:MAX_SUGGESTIONS]))
+    if subject is None:
+        return view
+    painting_now = subject.kind == "painting"
+    if painting_now and ("prediction" in data or data.get("no_painting")):  # this reply judged the painting
+        visit = replace(visit, recognition={"prediction": data.get("prediction"), "match": data.get("match"),
+                                            "subject": subject})
+    elif painting_now and visit.recognition:  # a hedged fact: the same painting, as sure as before
+        visit = replace(visit, recognition={**visit.recognition, "subject": subject})
+    same_painting = painting_now or (visit.recognition is not None and subject.certain
+                                     and subject.painters == visit.recognition["subject"].painters)
+    view.visit = replace(visit, subject=subject)
+    _draw_panels(view, data.get("cards") or [])
     if reply.images:
         view.gallery = gallery_items(reply.images, reply.captions)
+        view.visit = replace(view.visit, gallery=tuple(zip(reply.images, [c for _, c in view.gallery])))
         if not view.gallery:
-            view.history.append({"role": "assistant", "content": phrase("gallery_unreadable", language)})
-    elif data.get("intent") in GALLERY_INTENTS or not same_topic:
+            view.history.append({"role": "assistant", "content": phrase("gallery_unreadable", visit.language)})
+    elif data.get("intent") in GALLERY_INTENTS or not same_painting:
         view.gallery = []  # e.g. "no paintings by Monet": the last search's results are not his
+        view.visit = replace(view.visit, gallery=())
     if reply.overlay is not None:
         view.overlay = reply.overlay
-    elif not same_topic:
+    elif not same_painting or data.get("intent") in GALLERY_INTENTS:
         view.overlay = None  # an explanation of another painting or painter
     return view
+
+
+def _draw_panels(view: View, shown_cards: list[dict]) -> None:
+    """The recognition, movement and card panels of `view.visit.subject`, in the page's language."""
+    visit, language = view.visit, view.language
+    subject, recognition = visit.subject, visit.recognition
+    shows_painting = recognition is not None and (
+        subject.kind == "painting" or (subject.certain and subject.painters == recognition["subject"].painters))
+    view.recognition = recognition_markdown(recognition, language) if shows_painting else ""
+    view.card = "\n\n".join(card_markdown(card, language) for card in shown_cards)
+    if subject.kind == "painting" and recognition and recognition["subject"].certainty != "not_painting":
+        view.movement = movement_markdown((recognition.get("prediction") or {}).get("genres") or [], language)
+    else:
+        view.movement = painters_movements(shown_cards, language)
 
 
 def without_paths(text: str) -> str:
@@ -239,10 +281,47 @@ def without_paths(text: str) -> str:
     return SERVER_PATH.sub("(a folder on the server)", text)
 
 
+def recognition_markdown(recognition: dict, language: str = DEFAULT_LANGUAGE) -> str:
+    """What the painting in focus is, saying no more than the chat: the record's title and painter when the
+    collection names it, the style's painters under a heading as sure as the reply (a guess is headed as a guess,
+    an unknown painter names nobody in the heading), percentages written as the chat writes them."""
+    subject, prediction, match = recognition["subject"], recognition.get("prediction") or {}, recognition.get("match")
+    certainty = subject.certainty
+    if certainty == "not_painting":
+        return f"### {phrase('heading_no_painting', language)}"
+    lines = []
+    if certainty == "matched" and match:
+        painter = match.get("artist") or phrase("unidentified", language)
+        lines += [f"### {phrase('heading_match', language)}", f"*{match.get('title')}* — {painter}"]
+    top = (prediction.get("top") or [])[:TOP_ARTISTS]
+    if certainty == "matched" and not (prediction.get("known") and prediction.get("artist")):
+        return "\n\n".join(lines)  # the style alone names nobody: no percentages beside the record's painter
+    heading = {"matched": "heading_style_only", "confident": "heading_known", "hedged": "heading_guess"}.get(
+        certainty, "heading_unknown")
+    if top:
+        lines.append(f"{'####' if lines else '###'} {phrase(heading, language)}")
+        lines.append("\n".join(f"{rank}. {row['artist']} — {percent(float(row['probability']))}"
+                               for rank, row in enumerate(top, 1)))
+    elif not lines:
+        lines.append(f"### {phrase('heading_unknown', language)}")
+    return "\n\n".join(lines)
+
+
 def movement_markdown(genres: list[dict], language: str = DEFAULT_LANGUAGE, shown: int = 2) -> str:
-    """'**Movement:** Post-Impressionism (81%) · Impressionism (12%)'."""
-    rows = [f"{row['genre']} ({float(row['probability']):.0%})" for row in genres[:shown]]
+    """'**Movement:** Post-Impressionism (81%) · Impressionism (12%)', the movements in the page's language."""
+    rows = [f"{movement_name(row['genre'], language)} ({percent(float(row['probability']))})"
+            for row in genres[:shown]]
     return f"**{phrase('movement', language)}:** {' · '.join(rows)}" if rows else ""
+
+
+def painters_movements(shown_cards: list[dict], language: str = DEFAULT_LANGUAGE) -> str:
+    """The movements of the painters the reply is about ('Claude Monet: Impressionism · Edouard Manet: ...' for two);
+    the cards come in the page's language (app/conversation/answers.card)."""
+    named = [(card["name"], ", ".join(card["movements"])) for card in shown_cards if card.get("movements")]
+    if not named:
+        return ""
+    listed = named[0][1] if len(named) == 1 else " · ".join(f"{name}: {movements}" for name, movements in named)
+    return f"**{phrase('movement', language)}:** {listed}"
 
 
 def card_markdown(card: dict, language: str = DEFAULT_LANGUAGE) -> str:
@@ -250,8 +329,8 @@ def card_markdown(card: dict, language: str = DEFAULT_LANGUAGE) -> str:
     name = card.get("name") or card.get("full_name") or phrase("unknown_artist", language)
     full_name = card.get("full_name")
     lines = [f"### {name}"] + ([f"*{full_name}*"] if full_name and full_name != name else [])
-    life = [f"{phrase(label, language)} {', '.join(part for part in (card.get(when), card.get(where)) if part)}"
-            for label, when, where in (("card_born", "born", "born_place"), ("card_died", "died", "died_place"))
+    life = [f"{phrase(key, language)} " + ", ".join(part for part in (card.get(when), card.get(where)) if part)
+            for key, when, where in (("card_born", "born", "born_place"), ("card_died", "died", "died_place"))
             if card.get(when) or card.get(where)]
     if life:
         lines.append(" · ".join(life))
@@ -286,6 +365,7 @@ def gallery_items(paths: list[str], captions: list[str]) -> list[tuple[Image.Ima
 
 
 def _visitor_caption(caption: str, path: str) -> str:
-    """The engine's caption (title, artist, date), never a file-system path."""
-    caption = (caption or "").strip()
+    """The engine's caption (title, artist, date), never a file-system path, nor the search's similarity: that is
+    a number of the index, unlike the one "why?" quotes for the same pair (a visitor sees one number per pair)."""
+    caption = SIMILARITY.sub("", (caption or "").strip())
     return "" if not caption or str(path) in caption or caption.startswith(("/", "\\")) else caption

@@ -26,12 +26,13 @@ from app.web.handlers import (  # noqa: E402
     MAX_SUGGESTIONS,
     Painted,
     View,
+    active,
     choose_language,
     idle_check,
+    pick,
     send_image,
     send_text,
     start_view,
-    typing,
 )
 
 DEFAULT_IDLE_SECONDS = 180
@@ -93,27 +94,48 @@ CSS = """
 /* no "Share" on pictures: it only works on Hugging Face Spaces, and a kiosk must not offer it */
 button[aria-label="Share"], button[title="Share"] {display: none !important}
 *:focus-visible {outline: 3px solid #b45309 !important; outline-offset: 2px}
+/* the upload area's own focus: its whole drop zone is ringed, not a 3 px line of its hidden input */
+#painting:focus-within {outline: 3px solid #b45309; outline-offset: 2px; border-radius: 8px}
 /* the upload / camera switches under the painting: stone 600 and amber 700 (7.6:1, 5.0:1 on white) instead of
    Gradio's stone 400 and amber 500 (2.5:1, 2.1:1), below the 3:1 WCAG 1.4.11 asks of controls */
 .source-selection .icon {color: var(--neutral-600) !important}
 .source-selection .icon.selected, .source-selection .icon:hover {color: var(--primary-700) !important}
+/* similar paintings: the whole caption (title, painter, date) on up to three lines, not cut to a few letters */
+#gallery .caption-label, #gallery figcaption {white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; max-width: 100% !important; line-height: 1.25; position: static !important}
+#gallery .thumbnail-item {height: auto !important; flex-direction: column}
+#activity {display: none !important}
+/* a phone, or a page at 200% zoom: one column, the painting first, the conversation right under it, then the
+   panels about it (the two columns' contents become one list) */
+@media (max-width: 760px) {
+  #main-row {flex-direction: column !important}
+  #painting-column, #chat-column {display: contents !important}
+  #painting {order: 1} #chat {order: 2} #suggestions {order: 3} #ask-row {order: 4}
+  #top-artists {order: 5} #movement {order: 6} #explanation {order: 7} #artist-card {order: 8} #gallery {order: 9}
+}
 """
+# A kiosk is read standing, an arm's length away, and used with a finger: body text 22 px, the conversation and
+# the card 24 px, headings larger, every button and language option at least 64 px high (WCAG 2.5.5 asks 44).
 KIOSK_CSS = CSS + """
 footer {display: none !important}
-.gradio-container {max-width: 100% !important; padding: 12px 20px !important; font-size: 1.2rem}
-.gradio-container button {min-height: 64px; min-width: 48px; font-size: 1.25rem !important}
-#chat .message {font-size: 1.2rem}
-#question textarea {font-size: 1.3rem !important; min-height: 56px}
-#artist-card, #movement {font-size: 1.25rem}
-#artist-card h3 {font-size: 1.6rem}
-/* portrait screens (1080 x 1920): one column filling the height, the chat taking what is left */
+.gradio-container {max-width: 100% !important; padding: 12px 20px !important; font-size: 22px}
+.gradio-container button {min-height: 64px; min-width: 64px; font-size: 22px !important}
+#chat .message, #chat .message p, #chat .message li, #chat .prose {font-size: 24px !important; line-height: 1.45}
+#question textarea {font-size: 24px !important; min-height: 64px}
+#artist-card, #artist-card p, #movement, #movement p, #top-artists, #top-artists p, #top-artists li
+  {font-size: 24px !important; line-height: 1.45}
+#artist-card h3, #top-artists h3 {font-size: 30px !important}
+#language label {min-height: 64px; font-size: 22px !important; padding: 0 20px !important; align-items: center}
+#gallery .caption-label, #gallery figcaption {font-size: 20px !important}
+/* the 64 px bin button sits in the conversation's top corner: the messages start below it, so it covers none */
+#chat .bubble-wrap {padding-top: 72px !important}
+/* portrait screens (1080 x 1920): one column filling the height, the painting first, the conversation under it */
 @media (orientation: portrait) {
   #main-row {flex-direction: column !important}
-  #main-row > .column {width: 100% !important; min-width: 100% !important}
-  #chat {height: 48vh !important}
-  .gradio-container {font-size: 1.45rem}
-  #chat .message {font-size: 1.4rem}
-  #artist-card, #movement {font-size: 1.45rem}
+  #painting-column, #chat-column {display: contents !important}
+  #painting {order: 1} #chat {order: 2} #suggestions {order: 3} #ask-row {order: 4}
+  #top-artists {order: 5} #movement {order: 6} #explanation {order: 7} #artist-card {order: 8} #gallery {order: 9}
+  #chat {height: 44vh !important}
 }
 """
 
@@ -130,21 +152,10 @@ def build_demo(resources, kiosk: bool = False, idle_seconds: float = DEFAULT_IDL
             # The kiosk's language switch (a desktop visitor is detected from the questions alone).
             language = gr.Radio(list((name, code) for code, name in LANGUAGES.items()), value=DEFAULT_LANGUAGE,
                                 label=say("language_label"), elem_id="language", visible=kiosk)
+        # Painting and panels first, the conversation beside them: showing a painting is the first thing in view
+        # on a desktop; on a phone or a portrait kiosk the CSS puts the conversation right under the painting.
         with gr.Row(equal_height=False, elem_id="main-row"):
-            with gr.Column(scale=3):
-                chat = gr.Chatbot(value=first.history, elem_id="chat", label=say("conversation"),
-                                  height=520 if kiosk else 460, buttons=[], feedback_options=None,
-                                  allow_file_downloads=False)
-                with gr.Row():
-                    labels = list(first.suggestions) + [""] * MAX_SUGGESTIONS
-                    suggestions = [gr.Button(label, visible=bool(label), size="lg", elem_classes=["suggestion"])
-                                   for label in labels[:MAX_SUGGESTIONS]]
-                with gr.Row(equal_height=True):
-                    # A visible label: screen readers announce "Your question", not "Textbox".
-                    question = gr.Textbox(placeholder=say("placeholder"), label=say("question_label"),
-                                          scale=4, max_length=MAX_TYPED, elem_id="question",
-                                          autofocus=not kiosk)
-                    ask = gr.Button(say("ask"), variant="primary", scale=1, elem_id="ask")
+            with gr.Column(scale=2, elem_id="painting-column"):
                 # image_mode=None: Gradio passes the upload's path on without decoding it (no RGB copy of a
                 # decompression bomb); data/images.py checks the pixel count before it decodes.
                 # placeholder: Gradio's own "Drop Image Here - or - Click to Upload" follows the browser's
@@ -152,8 +163,7 @@ def build_demo(resources, kiosk: bool = False, idle_seconds: float = DEFAULT_IDL
                 painting = gr.Image(sources=["upload", "webcam"], type="filepath", label=say("painting_label"),
                                     placeholder=say("upload_hint"), elem_id="painting", height=300, buttons=[],
                                     image_mode=None)
-            with gr.Column(scale=2):
-                top_artists = gr.Label(label=say("heading_known"), num_top_classes=3, elem_id="top-artists")
+                recognition = gr.Markdown(elem_id="top-artists")
                 movement = gr.Markdown(elem_id="movement")
                 explanation = gr.Image(label=say("why_label"), visible=False, interactive=False,
                                        elem_id="explanation", buttons=[], format="jpeg")
@@ -161,8 +171,24 @@ def build_demo(resources, kiosk: bool = False, idle_seconds: float = DEFAULT_IDL
                 # JPEG thumbnails: 0.5 ms to encode against 15 ms for Gradio's default WebP (six per reply).
                 gallery = gr.Gallery(label=say("similar_label"), columns=3, height="auto", elem_id="gallery",
                                      allow_preview=True, buttons=[], interactive=False, format="jpeg")
+            with gr.Column(scale=3, elem_id="chat-column"):
+                chat = gr.Chatbot(value=first.history, elem_id="chat", label=say("conversation"),
+                                  height=520 if kiosk else 460, buttons=[], feedback_options=None,
+                                  allow_file_downloads=False)
+                with gr.Row(elem_id="suggestions"):
+                    labels = list(first.suggestions) + [""] * MAX_SUGGESTIONS
+                    suggestions = [gr.Button(label, visible=bool(label), size="lg", elem_classes=["suggestion"])
+                                   for label in labels[:MAX_SUGGESTIONS]]
+                with gr.Row(equal_height=True, elem_id="ask-row"):
+                    # A visible label: screen readers announce "Your question", not "Textbox". No autofocus: the
+                    # page would open scrolled down to the box (at 200% zoom, on a phone), past the painting.
+                    question = gr.Textbox(placeholder=say("placeholder"), label=say("question_label"),
+                                          scale=4, max_length=MAX_TYPED, elem_id="question")
+                    ask = gr.Button(say("ask"), variant="primary", scale=1, elem_id="ask")
+        # Pressed by the kiosk's page script (KIOSK_SCRIPT) when the visitor touches, scrolls or taps: being there.
+        activity = gr.Button("activity", elem_id="activity", visible=kiosk, elem_classes=["activity"])
 
-        outputs = [visit, chat, question, painting, top_artists, movement, card, gallery, explanation,
+        outputs = [visit, chat, question, painting, recognition, movement, card, gallery, explanation,
                    *suggestions, heading, language, ask]
 
         # One painting and one question at a time per session (app/web/guard.py): a script sending uploads in a
@@ -173,7 +199,7 @@ def build_demo(resources, kiosk: bool = False, idle_seconds: float = DEFAULT_IDL
             refused = too_long(text)
             with question_turns.turn(request.session_hash) as free:
                 if refused or not free:
-                    return outputs_of(refusal(state, history, refused or BUSY_QUESTION))
+                    return outputs_of(refusal(state, history, refused or BUSY_QUESTION, asked=text))
                 progress(None, desc=phrase("thinking", state.language))
                 # A detailed (LIME) explanation takes seconds: its steps show as a progress bar.
                 return outputs_of(send_text(resources, state, history, text,
@@ -201,15 +227,22 @@ def build_demo(resources, kiosk: bool = False, idle_seconds: float = DEFAULT_IDL
         # change, not upload: a webcam snapshot is a change too; a cleared picture (None) is ignored.
         painting.change(on_image, [visit, chat, painting], **shown, concurrency_id=VISION_LANE,
                         concurrency_limit=VISION_LIMIT, preprocess=False)
+        # A tapped painting of the gallery can be asked about ("Tell me about this one").
+        def on_pick(state, selected: gr.SelectData):
+            return outputs_of(pick(state, selected.index))
+
+        gallery.select(on_pick, [visit], outputs, queue=False, show_progress="hidden")
         # The chat's bin icon starts a new conversation, not just an empty-looking one.
         chat.clear(lambda: outputs_of(start_view()), None, outputs, queue=False, show_progress="hidden")
         if kiosk:
             timer = gr.Timer(min(IDLE_CHECK_EVERY, idle_seconds / 4))
             timer.tick(lambda state: outputs_of(idle_check(state, idle_seconds)), [visit], outputs,
                        queue=False, show_progress="hidden")
-            # Typing is being there: a slow typist is not reset mid-question (each keystroke only stamps a time).
-            question.input(typing, [visit], [visit], queue=False, show_progress="hidden", trigger_mode="always_last")
-            language.input(lambda state, history, code: outputs_of(choose_language(state, history, code)),
+            # Typing, touching, scrolling are being there: a slow typist or a visitor reading the biography is not
+            # reset (each only stamps a time).
+            question.input(active, [visit], [visit], queue=False, show_progress="hidden", trigger_mode="always_last")
+            activity.click(active, [visit], [visit], queue=False, show_progress="hidden", trigger_mode="always_last")
+            language.input(lambda state, history, code: outputs_of(choose_language(resources, state, history, code)),
                            [visit, chat, language], outputs, queue=False, show_progress="hidden")
     demo.queue(default_concurrency_limit=CHAT_LIMIT, max_size=QUEUE_SIZE)
     return demo
@@ -235,43 +268,63 @@ ALT_TEXT_SCRIPT = """<script>
 </script>"""
 
 
+# The kiosk counts any touch, tap, scroll or key as the visitor being there (reading the biography, looking at the
+# enlarged painting): it presses the hidden #activity button, at most every ACTIVITY_EVERY_MS, so the idle reset
+# only comes after `idle_seconds` with nobody at the screen.
+ACTIVITY_EVERY_MS = 5000
+KIOSK_SCRIPT = """<script>
+(() => {
+  let stamped = 0;
+  const stamp = () => {
+    const now = Date.now();
+    const button = document.querySelector("#activity");
+    if (!button || now - stamped < %d) return;
+    stamped = now;
+    button.click();
+  };
+  for (const kind of ["pointerdown", "touchstart", "wheel", "scroll", "keydown"]) {
+    document.addEventListener(kind, stamp, {capture: true, passive: true});
+  }
+})();
+</script>""" % ACTIVITY_EVERY_MS
+
+
 def heading_markdown(language: str) -> str:
     return f"## {phrase('title', language)}\n{phrase('subtitle', language)}"
 
 
 def outputs_of(view: View) -> tuple:
-    """A View as values for the `outputs` list of build_demo (gr.skip() for KEEP). The labels follow the
-    visitor's language on every turn."""
+    """A View as values for the `outputs` list of build_demo (gr.skip() for KEEP). On every turn and language
+    switch every label follows the page's language, panels left as they are included."""
     def value(item):
         return gr.skip() if item is KEEP else item
 
     say = lambda key: phrase(key, view.language)
-    if view.top_artists is KEEP:
-        top = gr.update(label=say(view.top_heading)) if view.history is not KEEP else gr.skip()
-    else:
-        top = gr.update(value=view.top_artists or None, label=say(view.top_heading))
-    overlay = gr.skip() if view.overlay is KEEP else gr.update(value=view.overlay,
-                                                                 visible=view.overlay is not None)
+    relabel = view.history is not KEEP  # a turn was answered, the page reset or its language switched
+
+    def labelled(item, key: str, **shown):
+        if item is KEEP:
+            return gr.update(label=say(key)) if relabel else gr.skip()
+        return gr.update(value=item, label=say(key), **shown)
+
     if view.suggestions is KEEP:
         buttons = [gr.skip()] * MAX_SUGGESTIONS
     else:
         labels = list(view.suggestions)[:MAX_SUGGESTIONS]
         buttons = [gr.update(value=label, visible=True) for label in labels]
         buttons += [gr.update(visible=False)] * (MAX_SUGGESTIONS - len(labels))
-    typed_over = view.history is not KEEP  # the question was answered (or the page reset): empty the box
-    chat = gr.update(value=shown_history(view.history), label=say("conversation")) if typed_over else gr.skip()
-    question = (gr.update(value="", label=say("question_label"), placeholder=say("placeholder")) if typed_over
+    chat = gr.update(value=shown_history(view.history), label=say("conversation")) if relabel else gr.skip()
+    question = (gr.update(value="", label=say("question_label"), placeholder=say("placeholder")) if relabel
                 else gr.skip())
     painting_labels = dict(label=say("painting_label"), placeholder=say("upload_hint"))
     painting = (gr.update(value=None, **painting_labels) if view.clear_painting
-                else gr.update(**painting_labels) if typed_over else gr.skip())
-    if overlay != gr.skip():
-        overlay["label"] = say("why_label")
-    gallery = gr.update(value=view.gallery, label=say("similar_label")) if view.gallery is not KEEP else gr.skip()
-    return (view.visit, chat, question, painting, top, value(view.movement), value(view.card), gallery, overlay,
-            *buttons, heading_markdown(view.language) if typed_over else gr.skip(),
-            gr.update(value=view.language, label=say("language_label")) if typed_over else gr.skip(),
-            gr.update(value=say("ask")) if typed_over else gr.skip())
+                else gr.update(**painting_labels) if relabel else gr.skip())
+    overlay = labelled(view.overlay, "why_label", visible=view.overlay is not None and view.overlay is not KEEP)
+    return (view.visit, chat, question, painting, value(view.recognition), value(view.movement), value(view.card),
+            labelled(view.gallery, "similar_label"), overlay,
+            *buttons, heading_markdown(view.language) if relabel else gr.skip(),
+            gr.update(value=view.language, label=say("language_label")) if relabel else gr.skip(),
+            gr.update(value=say("ask")) if relabel else gr.skip())
 
 
 def shown_history(history: list) -> list:
@@ -306,6 +359,7 @@ def launch(demo: gr.Blocks, kiosk: bool = False, host: str | None = None, port: 
                        show_error=False,  # tracebacks stay in the log, never on a visitor's screen
                        # No run history: its page would show one visitor's photos and questions to the next.
                        # No API page either: visitors need none, and a kiosk has no footer at all.
-                       run_history=False, footer_links=[] if kiosk else ["gradio", "settings"],
-                       max_file_size=MAX_UPLOAD, head=ALT_TEXT_SCRIPT, i18n=GRADIO_WORDS, max_threads=MAX_THREADS,
-                       state_session_capacity=MAX_SESSIONS, **options)
+                       # No "Settings" either: on a Space it opens Gradio's developer panel.
+                       run_history=False, footer_links=[] if kiosk else ["gradio"],
+                       max_file_size=MAX_UPLOAD, head=ALT_TEXT_SCRIPT + (KIOSK_SCRIPT if kiosk else ""),
+                       i18n=GRADIO_WORDS, max_threads=MAX_THREADS, state_session_capacity=MAX_SESSIONS, **options)
