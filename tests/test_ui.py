@@ -346,6 +346,8 @@ def test_every_panel_follows_the_latest_reply(resources, irises_view):
     assert "Irises" in _assistant_text(why)
     assert "### Vincent van Gogh" in why.card and "Claude Monet" not in why.card
     assert why.recognition == irises_view.recognition and why.visit.subject.kind == "painting"
+    born = send_text(resources, why.visit, why.history, "When was the painter born?")
+    assert "Vincent van Gogh was born" in _assistant_text(born), "the painter of the painting the reply was about"
 
 
 def _hedged(view: View) -> View:

@@ -82,6 +82,8 @@ def respond(resources: Resources, state: SessionState, message: Message,
         reply.data.setdefault("intent_method", intent.method)
         log.debug("turn %d: %r -> %s (%s, %s)", state.turns, text, intent.name, intent.method, language)
         state = dataclasses.replace(state, last_intent=intent.name)
+    if reply.subject is not None and reply.subject.kind == "painting":  # "why?" after "Monet?": "he" is its painter
+        state = dataclasses.replace(state, focus_artist=state.image_artist)
     reply = dataclasses.replace(reply, data={**reply.data, "cards": cards(resources, reply.subject, language)})
     return state, _in_language(reply, language, cut=len(whole) if len(whole) > MAX_CHARS else 0)
 

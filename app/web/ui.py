@@ -104,6 +104,8 @@ button[aria-label="Share"], button[title="Share"] {display: none !important}
 #gallery .caption-label, #gallery figcaption {white-space: normal !important; overflow: visible !important;
   text-overflow: clip !important; max-width: 100% !important; line-height: 1.25; position: static !important}
 #gallery .thumbnail-item {height: auto !important; flex-direction: column}
+#gallery caption.caption {white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+  display: block; max-width: 100% !important; padding: 4px 8px; text-align: center}
 #activity {display: none !important}
 /* a phone, or a page at 200% zoom: one column, the painting first, the conversation right under it, then the
    panels about it (the two columns' contents become one list) */
@@ -127,8 +129,8 @@ footer {display: none !important}
 #artist-card h3, #top-artists h3 {font-size: 30px !important}
 #language label {min-height: 64px; font-size: 22px !important; padding: 0 20px !important; align-items: center}
 #gallery .caption-label, #gallery figcaption {font-size: 20px !important}
-/* the 64 px bin button sits in the conversation's top corner: the messages start below it, so it covers none */
-#chat .bubble-wrap {padding-top: 72px !important}
+/* the 64 px bin button gets a row of its own above the messages, instead of floating over the last one */
+#chat .icon-button-wrapper.top-panel {position: static !important; justify-content: flex-end; margin: 0 0 4px auto}
 /* portrait screens (1080 x 1920): one column filling the height, the painting first, the conversation under it */
 @media (orientation: portrait) {
   #main-row {flex-direction: column !important}
