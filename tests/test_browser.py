@@ -364,6 +364,12 @@ def test_every_panel_tells_the_chats_story_on_a_desktop_and_a_phone(tmp_path, me
             page.goto(url)
             page.wait_for_selector("#question textarea")
             assert _in_view(page, "#painting"), f"{width} x {height}: the upload box is below the fold"
+        # Keyboard only: the first Tab reaches the upload, and the ring goes round its whole drop zone.
+        page.keyboard.press("Tab")
+        ring = page.evaluate("""() => { const box = document.querySelector('#painting'), style = getComputedStyle(box);
+            return {inside: box.contains(document.activeElement), width: style.outlineWidth, style: style.outlineStyle,
+                    height: box.getBoundingClientRect().height} }""")
+        assert ring == {**ring, "inside": True, "width": "3px", "style": "solid"} and ring["height"] > 200, ring
         _show_painting(page, url, met_image_path)
         chat = page.locator(BOT_MESSAGES).last.inner_text()
         recognition = _panel(page, "top-artists")
@@ -448,6 +454,15 @@ def test_kiosk_one_language_big_targets_and_touches_count(tmp_path, met_image_pa
             buttons: Math.min(...[...document.querySelectorAll('button.suggestion, #ask')].filter(e => e.offsetParent)
                                    .map(e => e.getBoundingClientRect().height))})""")
         assert sizes["chat"] >= 24 and sizes["card"] >= 24 and sizes["language"] >= 64 and sizes["buttons"] >= 64, sizes
+        # The bin covers no message: no message's visible part (inside the scrolled conversation) meets it.
+        covered = page.evaluate("""() => {
+            const bin = document.querySelector('#chat button[aria-label=Clear]').getBoundingClientRect();
+            const shown = document.querySelector('#chat .bubble-wrap').getBoundingClientRect();
+            return [...document.querySelectorAll('#chat .message')].map(e => e.getBoundingClientRect()).filter(m =>
+                Math.max(m.top, shown.top) < Math.min(m.bottom, shown.bottom)
+                && Math.max(m.top, shown.top) < bin.bottom && bin.top < Math.min(m.bottom, shown.bottom)
+                && m.left < bin.right && bin.left < m.right).length }""")
+        assert page.locator("#chat button[aria-label=Clear]").bounding_box()["height"] >= 64 and not covered
         page.evaluate("() => window.scrollTo(0, 0)")
         page.screenshot(path=str(KIOSK_PORTRAIT_SCREENSHOT))
 
