@@ -20,7 +20,6 @@ from app.conversation.engine import Message, Reply, SessionState, cards, respond
 from app.conversation.i18n import DEFAULT_LANGUAGE, LANGUAGES, label, movement_name, phrase
 from app.conversation.turns import Subject
 from app.settings import slug
-from classifier.explain.text import percent
 from data.images import ImageError, load_image
 
 log = logging.getLogger(__name__)
@@ -247,8 +246,9 @@ def view_of(visit: Visit, history: list, reply: Reply) -> View:
     view.visit = replace(visit, subject=subject)
     _draw_panels(view, data.get("cards") or [])
     if reply.images:
-        view.gallery = gallery_items(reply.images, reply.captions)
-        view.visit = replace(view.visit, gallery=tuple(zip(reply.images, [c for _, c in view.gallery])))
+        shown = gallery_items(reply.images, reply.captions)
+        view.gallery = [(thumbnail, caption) for _, thumbnail, caption in shown]
+        view.visit = replace(view.visit, gallery=tuple((path, caption) for path, _, caption in shown))
         if not view.gallery:
             view.history.append({"role": "assistant", "content": phrase("gallery_unreadable", visit.language)})
     elif data.get("intent") in GALLERY_INTENTS or not same_painting:
@@ -300,7 +300,7 @@ def recognition_markdown(recognition: dict, language: str = DEFAULT_LANGUAGE) ->
         certainty, "heading_unknown")
     if top:
         lines.append(f"{'####' if lines else '###'} {phrase(heading, language)}")
-        lines.append("\n".join(f"{rank}. {row['artist']} — {percent(float(row['probability']))}"
+        lines.append("\n".join(f"{rank}. {row['artist']} — {paintings.percent(float(row['probability']))}"
                                for rank, row in enumerate(top, 1)))
     elif not lines:
         lines.append(f"### {phrase('heading_unknown', language)}")
@@ -309,7 +309,7 @@ def recognition_markdown(recognition: dict, language: str = DEFAULT_LANGUAGE) ->
 
 def movement_markdown(genres: list[dict], language: str = DEFAULT_LANGUAGE, shown: int = 2) -> str:
     """'**Movement:** Post-Impressionism (81%) · Impressionism (12%)', the movements in the page's language."""
-    rows = [f"{movement_name(row['genre'], language)} ({percent(float(row['probability']))})"
+    rows = [f"{movement_name(row['genre'], language)} ({paintings.percent(float(row['probability']))})"
             for row in genres[:shown]]
     return f"**{phrase('movement', language)}:** {' · '.join(rows)}" if rows else ""
 
@@ -348,9 +348,10 @@ def card_markdown(card: dict, language: str = DEFAULT_LANGUAGE) -> str:
     return "\n\n".join(lines)
 
 
-def gallery_items(paths: list[str], captions: list[str]) -> list[tuple[Image.Image, str]]:
-    """(thumbnail, caption) pairs. Thumbnails rather than paths: the page then never needs (or shows)
-    server file paths, and the corpus folders need not be opened to the web server."""
+def gallery_items(paths: list[str], captions: list[str]) -> list[tuple[str, Image.Image, str]]:
+    """(path, thumbnail, caption) of the readable ones. The page gets thumbnails rather than paths: it then never
+    needs (or shows) server file paths, and the corpus folders need not be opened to the web server; the path stays
+    in the session, for "tell me about this one"."""
     items = []
     for index, path in enumerate(paths):
         caption = captions[index] if index < len(captions) else ""
@@ -360,7 +361,7 @@ def gallery_items(paths: list[str], captions: list[str]) -> list[tuple[Image.Ima
             log.warning("gallery image unreadable: %s", path)
             continue
         image.thumbnail(THUMBNAIL_SIZE)
-        items.append((image, _visitor_caption(caption, path)))
+        items.append((path, image, _visitor_caption(caption, path)))
     return items
 
 

@@ -235,7 +235,9 @@ def build_demo(resources, kiosk: bool = False, idle_seconds: float = DEFAULT_IDL
 
         gallery.select(on_pick, [visit], outputs, queue=False, show_progress="hidden")
         # The chat's bin icon starts a new conversation, not just an empty-looking one.
-        chat.clear(lambda: outputs_of(start_view()), None, outputs, queue=False, show_progress="hidden")
+        # In the visitor's language: the bin is pressed by the visitor still at the screen (an idle reset is not).
+        chat.clear(lambda state: outputs_of(start_view(state.language)), [visit], outputs, queue=False,
+                   show_progress="hidden")
         if kiosk:
             timer = gr.Timer(min(IDLE_CHECK_EVERY, idle_seconds / 4))
             timer.tick(lambda state: outputs_of(idle_check(state, idle_seconds)), [visit], outputs,
