@@ -2,8 +2,9 @@
 
 A handler takes the shared Resources, the visitor's `Visit` (kept per browser session in gr.State),
 the chat history and the new input, and returns a `View`: the new visit plus what each panel shows.
-Panels a reply says nothing about are left as they are (KEEP), so a question like "when was he born?"
-does not wipe the gallery of the painting being discussed.
+Every panel is drawn from the reply's subject (app/conversation/turns.py `Subject`), in the page's language; a
+reply with no subject of its own ("thanks") leaves them as they are (KEEP), and a question about the painting's
+own painter ("when was he born?") keeps the painting's recognition and gallery.
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ TOP_ARTISTS = 3
 THUMBNAIL_SIZE = (512, 512)
 SHOWN_CHARS = 600  # a pasted essay is echoed in the chat only this far (the engine reads less still)
 GALLERY_INTENTS = ("identify", "search", "similar", "explain", "explain_detail")  # their gallery is the answer
-# Two or more absolute path segments not inside a URL or a word ("and/or", "1/2"), or a Windows path.
-SIMILARITY = re.compile(r"\s*\(similarity [\d.]+\)$")
+SIMILARITY = re.compile(r"\s*\(similarity [\d.]+\)$")  # the end of an engine caption (paintings.caption)
 ABOUT_THIS_ONE = "Tell me about this one"  # the follow-up a tapped gallery painting offers
+FIRST_FOLLOW_UP = "What can you do?"  # offered to a new visitor
+# Two or more absolute path segments not inside a URL or a word ("and/or", "1/2"), or a Windows path.
 SERVER_PATH = re.compile(r"(?<![\w.:/~])(?:/[\w.@+~-]+){2,}/?|\b[A-Za-z]:\\[^\s`'\")]+")
 
 
@@ -59,7 +61,7 @@ class Painted:
 class Visit:
     """One visitor's session: the engine's conversation state, what the page shows, and kiosk bookkeeping.
 
-    The panels are drawn from `subject` and `recognition` in `language` (see `panels`), so switching the
+    The panels are drawn from `subject` and `recognition` in `language` (see `_draw_panels`), so switching the
     language redraws them all and no panel tells another story than the reply they came with."""
 
     session: SessionState = field(default_factory=SessionState)
@@ -98,10 +100,10 @@ class View:
 
 def start_view(language: str = DEFAULT_LANGUAGE) -> View:
     """The page as a new visitor sees it (in `language`, the kiosk's chosen one)."""
-    visit = Visit(session=SessionState(language=language), suggested=("What can you do?",))
+    visit = Visit(session=SessionState(language=language), suggested=(FIRST_FOLLOW_UP,))
     return View(visit=visit, history=[{"role": "assistant", "content": phrase("greeting", language)}],
                 recognition="", movement="", card="", gallery=[], overlay=None,
-                suggestions=[label("What can you do?", language)], clear_painting=True)
+                suggestions=[label(FIRST_FOLLOW_UP, language)], clear_painting=True)
 
 
 def choose_language(resources, visit: Visit, history: list, language: str) -> View:
@@ -241,8 +243,7 @@ def view_of(visit: Visit, history: list, reply: Reply) -> View:
                                             "subject": subject})
     elif painting_now and visit.recognition:  # a hedged fact: the same painting, as sure as before
         visit = replace(visit, recognition={**visit.recognition, "subject": subject})
-    same_painting = painting_now or (visit.recognition is not None and subject.certain
-                                     and subject.painters == visit.recognition["subject"].painters)
+    same_painting = _about_the_painting(subject, visit.recognition)
     view.visit = replace(visit, subject=subject)
     _draw_panels(view, data.get("cards") or [])
     if reply.images:
@@ -265,14 +266,19 @@ def _draw_panels(view: View, shown_cards: list[dict]) -> None:
     """The recognition, movement and card panels of `view.visit.subject`, in the page's language."""
     visit, language = view.visit, view.language
     subject, recognition = visit.subject, visit.recognition
-    shows_painting = recognition is not None and (
-        subject.kind == "painting" or (subject.certain and subject.painters == recognition["subject"].painters))
+    shows_painting = recognition is not None and _about_the_painting(subject, recognition)
     view.recognition = recognition_markdown(recognition, language) if shows_painting else ""
     view.card = "\n\n".join(card_markdown(card, language) for card in shown_cards)
     if subject.kind == "painting" and recognition and recognition["subject"].certainty != "not_painting":
         view.movement = movement_markdown((recognition.get("prediction") or {}).get("genres") or [], language)
     else:
         view.movement = painters_movements(shown_cards, language)
+
+
+def _about_the_painting(subject: Subject, recognition: dict | None) -> bool:
+    """Whether a reply is about the painting in focus: the painting itself, or its painter (when certain)."""
+    return subject.kind == "painting" or (recognition is not None and subject.certain
+                                          and subject.painters == recognition["subject"].painters)
 
 
 def without_paths(text: str) -> str:
