@@ -20,8 +20,8 @@ from app.web.handlers import (
     KEEP,
     MAX_SUGGESTIONS,
     Painted,
+    Presence,
     View,
-    active,
     choose_language,
     idle_check,
     pick,
@@ -202,9 +202,9 @@ def test_build_demo_wires_every_event_to_all_panels(resources, kiosk):
     assert isinstance(demo, gr.Blocks)
     width = len(outputs_of(start_view()))
     events = list(demo.fns.values())
-    stamps = [event for event in events if len(event.outputs) == 1]
+    stamps = [event for event in events if not event.outputs]
     assert {event.targets[0][1] for event in stamps} == ({"input", "click"} if kiosk else set()), \
-        "in a kiosk, typing and any touch (the page script's #activity button) stamp the visit's last activity"
+        "in a kiosk, typing and any touch (the page script's #activity button) stamp the session's presence"
     assert events and all(len(event.outputs) == width for event in events if event not in stamps)
     assert "select" in {event.targets[0][1] for event in events}, "a tapped gallery painting can be asked about"
     lanes = {event.targets[0][1]: (event.concurrency_id, event.concurrency_limit) for event in events}
@@ -296,10 +296,15 @@ def test_a_long_message_is_cut_and_the_visitor_told(resources, irises_view):
 
 
 def test_typing_and_touching_count_as_activity_for_the_kiosk(irises_view):
-    visit = irises_view.visit
-    later = active(visit)
-    assert later.last_active > visit.last_active and later.session is visit.session
-    assert idle_check(later, idle_seconds=180, now=later.last_active + 179).history is KEEP
+    visit, presence = irises_view.visit, Presence(most=2)
+    presence.stamp("reader", now=visit.last_active + 150)  # a tap on the biography, 150 s after the last turn
+    seen = presence.last_seen("reader")
+    assert idle_check(visit, idle_seconds=180, now=visit.last_active + 300, seen=seen).history is KEEP
+    assert idle_check(visit, idle_seconds=180, now=visit.last_active + 331, seen=seen).visit.turns == 0
+    assert presence.last_seen("somebody else") == float("-inf") and presence.last_seen(None) == float("-inf")
+    presence.stamp("second")
+    presence.stamp("third")
+    assert presence.last_seen("reader") == float("-inf"), "the oldest session is forgotten past `most`"
 
 
 def test_a_french_visitor_gets_french_replies_and_labels(resources, upload):

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
 from PIL import Image
@@ -174,18 +176,40 @@ def _about_picked(resources, visit: Visit, history: list) -> View:
                  [{"role": "user", "content": asked}])
 
 
-def active(visit: Visit) -> Visit:
-    """The visitor typed, touched, scrolled or tapped: that counts as being there (the kiosk must not reset
-    while someone reads the biography or looks at the enlarged painting)."""
-    return replace(visit, last_active=time.monotonic())
+class Presence:
+    """When each browser session last showed someone at the screen (typing, a touch, a tap, a scroll): the kiosk
+    must not reset while a visitor reads the biography or looks at the enlarged painting.
+
+    Kept beside the sessions' `Visit` rather than in it: a stamp sent while a turn is being answered would
+    otherwise write back the visit as it was before that turn. At most `most` sessions, the oldest forgotten first."""
+
+    def __init__(self, most: int = 1024):
+        self.most = most
+        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def stamp(self, session: str | None, now: float | None = None) -> None:
+        if session is None:
+            return
+        with self._lock:
+            self._seen[session] = time.monotonic() if now is None else now
+            self._seen.move_to_end(session)
+            while len(self._seen) > self.most:
+                self._seen.popitem(last=False)
+
+    def last_seen(self, session: str | None) -> float:
+        with self._lock:
+            return self._seen.get(session, float("-inf")) if session else float("-inf")
 
 
-def idle_check(visit: Visit, idle_seconds: float, now: float | None = None) -> View:
-    """Kiosk timer tick: after `idle_seconds` without a visitor action, start over for the next visitor."""
+def idle_check(visit: Visit, idle_seconds: float, now: float | None = None, seen: float = float("-inf")) -> View:
+    """Kiosk timer tick: after `idle_seconds` without a turn (`visit.last_active`) or a sign of someone at the
+    screen (`seen`, from `Presence`), start over for the next visitor."""
     now = time.monotonic() if now is None else now
-    if visit.turns == 0 or now - visit.last_active < idle_seconds:
+    last = max(visit.last_active, seen)
+    if visit.turns == 0 or now - last < idle_seconds:
         return View(visit=visit)
-    log.info("kiosk session idle for %.0f s: reset", now - visit.last_active)
+    log.info("kiosk session idle for %.0f s: reset", now - last)
     return start_view(DEFAULT_LANGUAGE)  # the next visitor may speak another language
 
 

@@ -25,8 +25,8 @@ from app.web.handlers import (  # noqa: E402
     KEEP,
     MAX_SUGGESTIONS,
     Painted,
+    Presence,
     View,
-    active,
     choose_language,
     idle_check,
     pick,
@@ -240,12 +240,20 @@ def build_demo(resources, kiosk: bool = False, idle_seconds: float = DEFAULT_IDL
                    show_progress="hidden")
         if kiosk:
             timer = gr.Timer(min(IDLE_CHECK_EVERY, idle_seconds / 4))
-            timer.tick(lambda state: outputs_of(idle_check(state, idle_seconds)), [visit], outputs,
+            presence = Presence()
+
+            def on_tick(state, request: gr.Request):
+                return outputs_of(idle_check(state, idle_seconds, seen=presence.last_seen(request.session_hash)))
+
+            def on_activity(request: gr.Request):
+                presence.stamp(request.session_hash)
+
+            timer.tick(on_tick, [visit], outputs,
                        queue=False, show_progress="hidden")
             # Typing, touching, scrolling are being there: a slow typist or a visitor reading the biography is not
             # reset (each only stamps a time).
-            question.input(active, [visit], [visit], queue=False, show_progress="hidden", trigger_mode="always_last")
-            activity.click(active, [visit], [visit], queue=False, show_progress="hidden", trigger_mode="always_last")
+            for signal in (question.input, activity.click):  # no outputs: the visit's state is never written back
+                signal(on_activity, None, None, queue=False, show_progress="hidden", trigger_mode="always_last")
             language.input(lambda state, history, code: outputs_of(choose_language(resources, state, history, code)),
                            [visit, chat, language], outputs, queue=False, show_progress="hidden")
     demo.queue(default_concurrency_limit=CHAT_LIMIT, max_size=QUEUE_SIZE)
