@@ -37,14 +37,21 @@ VARIANTS = {
 }
 
 
-def main(best_artworks: str, names: list[str]) -> None:
-    base = Settings()
+def validation_cases(best_artworks: str, kinds: tuple[str, ...]):
+    """(settings, resources, the validation photos of `museum bench match` of these kinds); 100 Kaggle paintings
+    are the ones not in the collection, as the bench samples them."""
+    settings = Settings()
     records = load_best_artworks(best_artworks).records
-    others = [r.image_path for r in random.Random(base.seed).sample(records, 100)]
-    resources = Resources.from_settings(base)
+    others = [r.image_path for r in random.Random(settings.seed).sample(records, 100)]
+    resources = Resources.from_settings(settings)
     warm(resources)
-    cases = [c for c in match.make_cases(resources, others, base.seed)
-             if c.split == "validation" and c.kind in ("hard", "not in the collection")]
+    cases = [c for c in match.make_cases(resources, others, settings.seed)
+             if c.split == "validation" and c.kind in kinds]
+    return settings, resources, cases
+
+
+def main(best_artworks: str, names: list[str]) -> None:
+    base, _, cases = validation_cases(best_artworks, ("hard", "not in the collection"))
     for name in names or VARIANTS:
         overrides = VARIANTS[name]
         variant = Resources.from_settings(base.with_overrides(**overrides))

@@ -9,19 +9,15 @@ Measured (2026-12-07): hard photos, top 1 / 10 / 30 / 50: counts 0.218 / 0.678 /
 Histogram intersection with idf² and a photo word counted for its 2 or 3 nearest words did no better.
 """
 
-import random
 import sys
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parents[2]))
-from app.bench import match
-from app.conversation import paintings, warm
-from app.serving.resources import Resources
-from app.settings import Settings
-from data.corpora import load_best_artworks
+from app.conversation import paintings
 from data.images import load_image
+from hard_photos import validation_cases  # this folder: the script's own
 
 
 def ranks(cases, resources, as_sets: bool) -> dict[str, np.ndarray]:
@@ -48,13 +44,7 @@ def ranks(cases, resources, as_sets: bool) -> dict[str, np.ndarray]:
 
 
 def main(best_artworks: str) -> None:
-    settings = Settings()
-    records = load_best_artworks(best_artworks).records
-    others = [r.image_path for r in random.Random(settings.seed).sample(records, 100)]
-    resources = Resources.from_settings(settings)
-    warm(resources)
-    cases = [c for c in match.make_cases(resources, others, settings.seed)
-             if c.split == "validation" and c.kind in ("hard", "mild")]
+    _, resources, cases = validation_cases(best_artworks, ("hard", "mild"))
     for as_sets in (False, True):
         for kind, rank in ranks(cases, resources, as_sets).items():
             print(f"{'sets' if as_sets else 'counts'} {kind}: top 1 / 10 / 30 / 50 "

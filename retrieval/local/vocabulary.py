@@ -91,7 +91,7 @@ class BagOfWords:
 
     def search(self, words: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, rows) of the k paintings whose word sets are nearest the photo's `words`, best first. Only
-        the columns of the photo's words are read: at 100,000 paintings a small share of the matrix."""
+        the columns of the photo's words are read (an inverted file), not every painting's row."""
         present = np.unique(words)
         weights = self.idf[present]
         norm = np.linalg.norm(weights)
