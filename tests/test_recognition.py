@@ -215,3 +215,16 @@ def test_the_matched_points_shown_on_why_lie_where_the_painting_is_in_the_photo(
     for (x, y), (u, v) in match["points"]:
         expected = cv2.perspectiveTransform(np.float32([[[u, v]]]), warp)[0, 0] * shown_scale
         assert np.hypot(x - expected[0], y - expected[1]) < 0.01 * 1024, ((x, y), expected)
+
+
+def test_the_candidates_are_the_shortlist_by_words_then_the_nearest_by_vector_each_once(met):
+    from app.conversation.paintings import candidate_rows
+
+    row = 40
+    place = np.float32([[300, 150], [1250, 320], [1250, 900], [300, 1080]])
+    features = extract(on_wall([painting(met, row)], [place], dim=0.45), "sift", 1024, 2000)
+    settings = Settings(match_shortlist=4, match_global=3)
+    by_words = [int(r) for r in met.local.shortlist(features, 4)[1]]
+    by_vector = [by_words[1], 7, 8, 9]  # one already shortlisted by words: verified once
+    rows = candidate_rows(settings, met.local, features, by_vector)
+    assert rows[0] == row and rows == [*by_words, 7, 8]

@@ -143,15 +143,21 @@ def catalogue_match(resources: Resources, vector: np.ndarray | None, photo=None,
 
     settings = resources.settings
     nearest = {hit["row"]: hit for hit in _nearest(loaded, vector, len(loaded))}  # one dot product per painting
-    _, by_words = store.shortlist(photo, settings.match_shortlist)
-    by_vector = list(nearest)[:settings.match_global if len(by_words) else settings.match_shortlist]
-    candidates = list(dict.fromkeys([*map(int, by_words), *by_vector]))
-    found = recognise(photo, store, candidates, settings.match_rule())
+    found = recognise(photo, store, candidate_rows(settings, store, photo, list(nearest)), settings.match_rule())
     seen = [{**nearest[r.row], "method": "verified", "cosine": nearest[r.row]["score"],
              **r.verification.to_json(), "outline": (r.verification.outline * shown_scale).round(1).tolist(),
              "points": _inlier_points(photo, store.features(r.row), r.verification, shown_scale),
              "photo_share": round(r.area, 3), "min_inliers": settings.match_min_inliers} for r in found]
     return (seen[0] if seen else None), seen[1:]
+
+
+def candidate_rows(settings, store, photo, by_vector: list[int]) -> list[int]:
+    """The collection rows a photo's local features are verified against: the `match_shortlist` paintings sharing
+    most of its visual words, then the `match_global` first of `by_vector` (rows nearest its global vector, best
+    first); a collection without words takes `match_shortlist` of those instead."""
+    _, by_words = store.shortlist(photo, settings.match_shortlist)
+    by_vector = by_vector[:settings.match_global if len(by_words) else settings.match_shortlist]
+    return list(dict.fromkeys([*map(int, by_words), *map(int, by_vector)]))
 
 
 def _inlier_points(photo, painting, verification, shown_scale: float, most: int = POINTS_SHOWN) -> list:

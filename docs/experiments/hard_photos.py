@@ -34,6 +34,12 @@ VARIANTS = {
     "shortlist 20 + 10": {"match_shortlist": 20, "match_global": 10},
     "shortlist 30 + 20": {"match_shortlist": 30, "match_global": 20},
     "shortlist 45 + 15": {"match_shortlist": 45, "match_global": 15},
+    # Then three hard views of each painting (261 validation photos, app/bench/match.py `hard_views`), on
+    # 2026-12-07 (hard right, shortlisted, wrong records of 311, seconds a photo): 15 + 10 0.962, 0.981, 0, 0.354;
+    # 30 + 10 (shipped) 0.969, 0.992, 0, 0.373; 40 + 10 0.969, 0.992, 0, 0.386; 50 + 10 0.973, 0.996, 1, 0.409.
+    "shortlist 30 + 10": {"match_shortlist": 30, "match_global": 10},
+    "shortlist 40 + 10": {"match_shortlist": 40, "match_global": 10},
+    "shortlist 50 + 10": {"match_shortlist": 50, "match_global": 10},
 }
 
 
