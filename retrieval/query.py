@@ -44,6 +44,13 @@ def similar_to_vector(loaded: LoadedIndex, vector: np.ndarray, k: int) -> list[H
     return [Hit(loaded.records[i], float(s), int(i)) for s, i in zip(scores[0], ids[0]) if i >= 0]
 
 
+def hit_at_row(loaded: LoadedIndex, vector: np.ndarray, row: int) -> Hit:
+    """Row `row` as a hit for `vector`: its cosine to the row's vector as the index stores it (exact for a flat or
+    HNSW index, the refine copy's for IVF-PQ)."""
+    stored = loaded.index.reconstruct(int(row))
+    return Hit(loaded.records[row], float(np.dot(np.asarray(vector, np.float32).ravel(), stored)), int(row))
+
+
 def similar_to_image(encoder: Encoder, loaded: LoadedIndex, image: Image.Image, k: int = 10) -> list[Hit]:
     return similar_to_vector(loaded, encoder.encode_images([image]), k)
 

@@ -16,7 +16,7 @@ from app.conversation.i18n import DEFAULT_LANGUAGE, movement_name, phrase
 from app.serving.resources import Resources
 from classifier.explain.text import percent
 from data.images import MAX_PIXELS, ImageError, load_image
-from retrieval.query import Hit, similar_to_vector
+from retrieval.query import Hit, hit_at_row, similar_to_vector
 
 log = logging.getLogger(__name__)
 
@@ -142,8 +142,11 @@ def catalogue_match(resources: Resources, vector: np.ndarray | None, photo=None,
     from retrieval.local import recognise
 
     settings = resources.settings
-    nearest = {hit["row"]: hit for hit in _nearest(loaded, vector, len(loaded))}  # one dot product per painting
+    by_vector = _nearest(loaded, vector, max(settings.match_global, settings.match_shortlist))
+    nearest = {hit["row"]: hit for hit in by_vector}
     found = recognise(photo, store, candidate_rows(settings, store, photo, list(nearest)), settings.match_rule())
+    for r in found:  # a painting shortlisted by its words alone: its cosine from its stored vector
+        nearest.setdefault(r.row, hit_json(hit_at_row(loaded, vector, r.row)))
     seen = [{**nearest[r.row], "method": "verified", "cosine": nearest[r.row]["score"],
              **r.verification.to_json(), "outline": (r.verification.outline * shown_scale).round(1).tolist(),
              "points": _inlier_points(photo, store.features(r.row), r.verification, shown_scale),

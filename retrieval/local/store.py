@@ -15,13 +15,15 @@ float16 positions are exact to a quarter pixel at the 640 px the collection's pa
 
 from __future__ import annotations
 
+import hashlib
 import io
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Iterable, Sequence
 
 import numpy as np
 
-from data.files import atomic_write_bytes, sha256_bytes
+from data.files import atomic_write_with
 from retrieval.local.features import EXTRACTION_VERSION, FLOAT, LocalFeatures, extract, extractor_named
 from retrieval.local.vocabulary import BagOfWords, Vocabulary
 
@@ -128,24 +130,56 @@ def unpack(arrays: dict[str, np.ndarray]) -> list[LocalFeatures]:
             for i in range(len(sizes))]
 
 
-def npy_bytes(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    np.save(buffer, np.ascontiguousarray(array))
-    return buffer.getvalue()
+def write_npy(path: Path, shape: tuple, dtype, blocks: Iterable[np.ndarray]) -> dict:
+    """An .npy file of `shape` written atomically from `blocks` (its rows in order), never whole in memory (a
+    100,000-painting store holds 5 GB of descriptors: docs/benchmarks.md); its manifest entry {size, sha256}."""
+    dtype = np.dtype(dtype)
+    digest, size = hashlib.sha256(), 0
+    header = _npy_header(shape, dtype)
+
+    def write(temporary: Path) -> None:
+        nonlocal size
+        with open(temporary, "wb") as out:
+            for chunk in (header, *(np.ascontiguousarray(block, dtype).tobytes() for block in blocks)):
+                out.write(chunk)
+                digest.update(chunk)
+                size += len(chunk)
+        expected = len(header) + int(np.prod(shape)) * dtype.itemsize
+        if size != expected:  # raised inside the write: the file is not put in place
+            raise ValueError(f"{Path(path).name}: {size} bytes written for an array of shape {shape} ({expected})")
+
+    atomic_write_with(Path(path), write)
+    return {"size": size, "sha256": digest.hexdigest()}
 
 
-def write_local_features(directory: Path, features: list[LocalFeatures], spec: LocalSpec,
+def _npy_header(shape: tuple, dtype: np.dtype) -> bytes:
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": tuple(shape)})
+    return header.getvalue()
+
+def write_local_features(directory: Path, features: Sequence[LocalFeatures], spec: LocalSpec,
                          vocabulary: np.ndarray | None = None, words: np.ndarray | None = None) -> dict[str, dict]:
-    """Write the layout above atomically, file by file; the manifest entries ({name: {size, sha256}}) that bind
-    the files to the index (the caller writes the manifest last)."""
-    entries = {}
-    arrays = pack(features, spec.dim)
+    """Write the layout above atomically, file by file, an image at a time (`features` may be a lazy sequence);
+    the manifest entries ({name: {size, sha256}}) that bind the files to the index (the caller writes the
+    manifest last)."""
+    directory = Path(directory)
+    counts, sizes = [], []
+    for f in features:
+        counts.append(len(f))
+        sizes.append(f.size)
+    total = int(sum(counts))
+    entries = {
+        XY: write_npy(directory / XY, (total, 2), np.float16, (f.xy for f in features)),
+        DESCRIPTORS: write_npy(directory / DESCRIPTORS, (total, spec.dim), np.uint8,
+                               (f.descriptors.reshape(-1, spec.dim) for f in features)),
+        OFFSETS: write_npy(directory / OFFSETS, (len(counts) + 1,), np.int64,
+                           [np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])]),
+        SIZES: write_npy(directory / SIZES, (len(sizes), 2), np.int32, [np.array(sizes, np.int32).reshape(-1, 2)]),
+    }
     if vocabulary is not None:
-        arrays.update({VOCABULARY: vocabulary.astype(np.float16), WORDS: words.astype(np.int32)})
-    for name, array in arrays.items():
-        payload = npy_bytes(array)
-        atomic_write_bytes(Path(directory) / name, payload)
-        entries[name] = {"size": len(payload), "sha256": sha256_bytes(payload)}
+        entries[VOCABULARY] = write_npy(directory / VOCABULARY, vocabulary.shape, np.float16, [vocabulary])
+        entries[WORDS] = write_npy(directory / WORDS, (len(words),), np.int32, [words])
     return entries
 
 

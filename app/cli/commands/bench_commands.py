@@ -44,7 +44,8 @@ def register(subparsers, common) -> None:
     parser.add_argument("--others", type=int, default=100,
                         help="match: Kaggle paintings (--best-artworks) photographed, none in the collection")
     parser.add_argument("--limit", type=int, help="match: collection paintings photographed (default: all)")
-    parser.add_argument("--hard-views", type=int, default=3, help="match: hard photos of each painting")
+    parser.add_argument("--hard-views", type=int,
+                        help="match: hard photos of each painting (default: app/bench/match.py HARD_VIEWS)")
     parser.add_argument("--repeat", type=int, default=1, help="cli: runs of each command (the median is shown)")
     parser.add_argument("--photos", action="append", metavar="DIR", default=[],
                         help="stylize: a folder of photos to add to the packages' own (repeatable)")
@@ -206,8 +207,8 @@ def match_bench_command(args, settings: Settings) -> int:
         records = load_best_artworks(args.best_artworks).records
         others = [r.image_path for r in random.Random(settings.seed).sample(records, min(args.others, len(records)))]
     with tqdm(unit="photo", desc="photos", disable=None) as bar:
-        figures = match_bench.run(resources, others, settings.seed, args.limit, progress=bar.update,
-                                   hard_views=args.hard_views)
+        views = {"hard_views": args.hard_views} if args.hard_views else {}
+        figures = match_bench.run(resources, others, settings.seed, args.limit, progress=bar.update, **views)
     if args.json:
         emit_json(figures)
         return EXIT_OK
