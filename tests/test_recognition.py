@@ -171,6 +171,25 @@ def test_the_store_is_written_an_image_at_a_time_and_a_short_write_leaves_the_ol
     assert (tmp_path / DESCRIPTORS).read_bytes() == before and len(list(tmp_path.glob("local/.*"))) == 0
 
 
+def test_a_scale_bench_repeat_is_its_source_moved_and_thinned_and_the_store_reads_it_back(met, tmp_path):
+    from app.bench.match_scale import Repeats
+    from retrieval.local.store import LocalFeatureStore, write_local_features
+
+    real = [met.local.features(row) for row in range(3)]
+    rows = Repeats(real, sources=[1, 2], total=7, seed=0)
+    repeat, kept = rows.repeat(4)  # the second repeat: of real row 2
+    source = real[2]
+    assert 0.6 * len(source) < len(repeat) < len(source)
+    assert np.array_equal(repeat.descriptors, source.descriptors[kept])
+    assert not np.allclose(repeat.xy, source.xy[kept]) and (repeat.xy >= 0).all()
+    assert (repeat.xy <= np.array(source.size) - 1).all()
+    words = rows.words([np.arange(len(f)) for f in real])
+    assert len(words) == sum(len(f) for f in rows) and len(list(rows)) == 7
+    write_local_features(tmp_path, rows, met.local.spec)
+    stored = LocalFeatureStore(tmp_path, met.local.spec)
+    assert len(stored) == 7 and np.array_equal(stored.features(4).descriptors, repeat.descriptors)
+
+
 def _jpeg(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=85)

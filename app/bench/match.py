@@ -57,13 +57,14 @@ def _jpeg(scene_photo, orientation: int | None, quality: int = 88) -> bytes:
 
 
 def make_cases(resources: Resources, others: list, seed: int = 0, limit: int | None = None,
-               hard_views: int = HARD_VIEWS) -> list[Case]:
-    """The photo sets above for the collection of `resources` and `others` (images not in it)."""
+               hard_views: int = HARD_VIEWS, photographed: int | None = None) -> list[Case]:
+    """The photo sets above for the collection of `resources` and `others` (images not in it); `photographed`:
+    only its first rows are photographed (app/bench/match_scale.py: the rest are distractors)."""
     from classifier import scenes
     from data.images import load_image
 
     records = resources.match_index.records
-    order = list(range(len(records)))
+    order = list(range(photographed or len(records)))
     random.Random(seed).shuffle(order)
     order = order[:limit] if limit else order
     half = len(order) // 2

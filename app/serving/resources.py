@@ -90,6 +90,14 @@ class Resources:
                 self._parts[name] = value
         return self._parts[name]
 
+    def replace_part(self, name: str, value) -> None:
+        """Put `value` in the place of the part `name`, loaded or not (a bench's larger collection)."""
+        with self._locks_lock:
+            lock = self._locks.setdefault(name, threading.Lock())
+        with lock:
+            self._parts[name] = value
+            self.problems.pop(name, None)
+
     def warm(self) -> dict[str, str]:
         """Load every part of PARTS now (server start); returns {part: reason} for the parts that failed.
         The index encoder loads only if paintings will need it (`app/serving/vision.py`)."""

@@ -19,12 +19,12 @@ SCALE = "scale"  # not in "all": millions of vectors and several Ray sessions ta
 CLI = "cli"  # not in "all": it times whole commands in fresh processes (app/bench/cli_timing.py)
 MATCH = "match"  # not in "all": recognition on simulated visitors' photos (app/bench/match.py), minutes
 STYLIZE = "stylize"  # not in "all": style transfer's speed and quality (app/bench/stylize.py), minutes
+MATCH_SCALE = "match-scale"  # not in "all": recognition in a 100,000-painting collection (app/bench/match_scale.py)
 
 
 def register(subparsers, common) -> None:
     parser = subparsers.add_parser("bench", parents=[common])
-    parser.add_argument("part", nargs="?", default="all", choices=[*PARTS, "all", EXPLAIN, SCALE, bench_load.LOAD, CLI,
-                                                                     MATCH, STYLIZE])
+    parser.add_argument("part", nargs="?", default="all", choices=[*PARTS, "all", *SEPARATE])
     parser.add_argument(
         "--best-artworks", metavar="PATH", help="benchmark on this Kaggle corpus (default: the Met corpus)"
     )
@@ -46,6 +46,12 @@ def register(subparsers, common) -> None:
     parser.add_argument("--limit", type=int, help="match: collection paintings photographed (default: all)")
     parser.add_argument("--hard-views", type=int,
                         help="match: hard photos of each painting (default: app/bench/match.py HARD_VIEWS)")
+    parser.add_argument("--paintings", type=int, default=100_000, help="match-scale: paintings in the collection")
+    parser.add_argument("--other-painters", metavar="PATH",
+                        help="match-scale: paintings by other painters, distractors and photos not in the collection")
+    parser.add_argument("--workdir", metavar="DIR",
+                        help="match-scale: where the large collection's store is written (default: a temporary "
+                             "folder, removed after)")
     parser.add_argument("--repeat", type=int, default=1, help="cli: runs of each command (the median is shown)")
     parser.add_argument("--photos", action="append", metavar="DIR", default=[],
                         help="stylize: a folder of photos to add to the packages' own (repeatable)")
@@ -62,18 +68,8 @@ def register(subparsers, common) -> None:
 
 
 def bench_command(args, settings: Settings) -> int:
-    if args.part == EXPLAIN:
-        return explain_bench_command(args, settings)
-    if args.part == SCALE:
-        return scale_bench_command(args, settings)
-    if args.part == bench_load.LOAD:
-        return bench_load.load_command(args, settings)
-    if args.part == CLI:
-        return cli_bench_command(args, settings)
-    if args.part == MATCH:
-        return match_bench_command(args, settings)
-    if args.part == STYLIZE:
-        return stylize_bench_command(args, settings)
+    if args.part in SEPARATE:
+        return SEPARATE[args.part](args, settings)
     corpus, _ = corpus_of(args)
     records = load_corpus(corpus.kind, corpus.root)
     sample = random.Random(settings.seed).sample(records, min(args.images, len(records)))
@@ -293,3 +289,48 @@ def stylize_bench_command(args, settings: Settings) -> int:
     if sheet is not None:
         print(f"contact sheet: {sheet}")
     return EXIT_OK
+
+
+def match_scale_bench_command(args, settings: Settings) -> int:
+    import tempfile
+
+    from tqdm import tqdm
+
+    from app.bench import match_scale
+    from app.conversation import warm
+    from app.serving.resources import Resources
+
+    if not args.best_artworks or not settings.other_painters:
+        raise UserError("match-scale needs the paintings to fill the collection with: --best-artworks PATH "
+                        "--other-painters PATH (or MUSEUM_OTHER_PAINTERS)")
+    resources = Resources.from_settings(settings)
+    warm(resources)
+    if resources.match_index is None or resources.match_index.local is None:
+        raise UserError(f"the collection's index holds no local features ({resources.problems.get('match_index', '')})")
+    views = {"hard_views": args.hard_views} if args.hard_views else {}
+    with tempfile.TemporaryDirectory(prefix="match-scale-", dir=args.workdir) as directory, \
+            tqdm(unit="item", disable=None) as bar:
+        figures = match_scale.run(resources, Path(directory), Path(args.best_artworks), Path(settings.other_painters),
+                                  args.paintings, settings.seed, args.others, args.limit, bar=bar, **views)
+    if args.json:
+        emit_json(figures)
+        return EXIT_OK
+    store = figures["store"]
+    print(f"{figures['paintings']:,} paintings ({figures['real']:,} real, {figures['repeats']:,} synthetic repeats); "
+          f"store {store['bytes'] / 1e9:.2f} GB ({store['bytes_per_painting']:,} bytes a painting); "
+          f"{len(figures['same_artwork_left_out'])} distractors left out as the same artwork")
+    for name, measured in figures["collections"].items():
+        searched = measured["shortlist_and_verification"]
+        print(f"{name} ({measured['paintings']:,}), {figures['photos']} photos: shortlist + verification "
+              f"p50 {searched['p50'] * 1000:.0f} ms, p95 {searched['p95'] * 1000:.0f} ms; "
+              f"{len(measured['wrong_records'])} wrong records")
+        for row in measured["results"]:
+            print(f"  {row['split']:<10} {row['set']:<22} {row['photos']:>4} photos  right {row['right']:.3f}  "
+                  f"wrong {row['wrong']}")
+    return EXIT_OK
+
+
+# The benches that are not part of "all", each its own command.
+SEPARATE = {EXPLAIN: explain_bench_command, SCALE: scale_bench_command, bench_load.LOAD: bench_load.load_command,
+            CLI: cli_bench_command, MATCH: match_bench_command, STYLIZE: stylize_bench_command,
+            MATCH_SCALE: match_scale_bench_command}
