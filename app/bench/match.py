@@ -112,8 +112,7 @@ def measure(resources: Resources, case: Case) -> None:
     look = vision.look(resources, paintings.kept(image))
     looked = time.perf_counter()
     store = resources.match_index.local
-    nearest = paintings._nearest(resources.match_index, look.match_vector,
-                                 max(settings.match_global, settings.match_shortlist))
+    nearest = paintings.nearest_by_vector(resources, look.match_vector)
     candidates = paintings.candidate_rows(settings, store, photo, [hit["row"] for hit in nearest])
     shortlisted = time.perf_counter()
     verified = verify_candidates(photo, store, candidates, settings.match_rule())

@@ -21,11 +21,12 @@ against the whole collection with the repeats. The repeats make it harder than 1
 be: a real distractor that shares words with a photo comes with its repeats, which take several places of the
 shortlist at once.
 
-The visual words are trained afresh on the whole collection, the store is written with the product's writer
-(retrieval/local/store.py: file by file, an image at a time) and read with its loader, the global vectors go
-into the index kind the product picks for that many (retrieval/vector_index.py), and the photos are the ones
+The visual words are trained afresh on the real paintings (the repeats reuse their words), the store is written
+with the product's writer (retrieval/local/store.py: file by file, an image at a time) and read with its loader,
+the global vectors go into the index kind the product picks for that many (retrieval/vector_index.py), and the
+photos are the ones
 `museum bench match` takes of the same paintings with the same seed (app/bench/match.py), each measured with its
-code: one Resources, its match index replaced by the large one.
+code: one Resources, its match index replaced by each large one in turn.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ class Repeats(Sequence):
 
         if row < len(self.real):
             return self.real[row], slice(None)
-        source = self.real[self.sources[(row - len(self.real)) % len(self.sources)]]
+        source = self.real[self.source_of(row)]
         rng = np.random.default_rng((self.seed, row))
         kept = np.flatnonzero(rng.random(len(source)) < rng.uniform(0.7, 0.95))
         width, height = source.size
@@ -85,11 +86,13 @@ class Repeats(Sequence):
         xy = np.clip((source.xy[kept] - centre) @ turn.T + centre, 0, [width - 1, height - 1])
         return LocalFeatures(xy.astype(np.float32), source.descriptors[kept], source.size), kept
 
+    def source_of(self, row: int) -> int:
+        """The real row that `row` repeats (itself for a real row)."""
+        return row if row < len(self.real) else self.sources[(row - len(self.real)) % len(self.sources)]
+
     def words(self, real_words: list[np.ndarray]) -> np.ndarray:
         """int32 [T]: every keypoint's word in row order, from the words of the real rows."""
-        return np.concatenate([real_words[row] if row < len(self.real)
-                               else real_words[self.sources[(row - len(self.real)) % len(self.sources)]]
-                               [self.repeat(row)[1]] for row in range(self.total)])
+        return np.concatenate([real_words[self.source_of(row)][self.repeat(row)[1]] for row in range(self.total)])
 
 
 def _timed(function: Callable, *args, **kwargs):
@@ -160,8 +163,9 @@ def jittered(vectors: np.ndarray, rows: np.ndarray, seed: int) -> np.ndarray:
 
 
 def build(resources: Resources, directory: Path, best_artworks: Path, other_painters: Path, paintings: int,
-          seed: int = 0, bar=None) -> tuple[object, list, dict]:
-    """(the large LoadedIndex, held-out photo paths, the build's figures)."""
+          seed: int = 0, bar=None) -> tuple[dict, list, dict]:
+    """({name: LoadedIndex} of the real paintings alone and of the whole collection, held-out photo paths, the
+    build's figures)."""
     import pandas as pd
 
     from data.records import Artwork
@@ -214,7 +218,7 @@ def build(resources: Resources, directory: Path, best_artworks: Path, other_pain
                         "bytes_per_painting": round(store_bytes / len(rows)),
                         "described": local_description(real, spec, centroids)}
     repeats = np.arange(len(real), len(rows))
-    repeat_sources = np.array(sources)[(repeats - len(real)) % len(sources)]
+    repeat_sources = np.array([rows.source_of(int(row)) for row in repeats], np.int64)
     vectors = np.concatenate([vectors, jittered(vectors, repeat_sources, seed)])
     index, seconds = _timed(build_index, vectors)
     figures["vector_index"] = {**describe(index), "build_seconds": round(seconds, 1)}

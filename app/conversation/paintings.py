@@ -142,8 +142,7 @@ def catalogue_match(resources: Resources, vector: np.ndarray | None, photo=None,
     from retrieval.local import recognise
 
     settings = resources.settings
-    by_vector = _nearest(loaded, vector, max(settings.match_global, settings.match_shortlist))
-    nearest = {hit["row"]: hit for hit in by_vector}
+    nearest = {hit["row"]: hit for hit in nearest_by_vector(resources, vector)}
     found = recognise(photo, store, candidate_rows(settings, store, photo, list(nearest)), settings.match_rule())
     for r in found:  # a painting shortlisted by its words alone: its cosine from its stored vector
         nearest.setdefault(r.row, hit_json(hit_at_row(loaded, vector, r.row)))
@@ -152,6 +151,13 @@ def catalogue_match(resources: Resources, vector: np.ndarray | None, photo=None,
              "points": _inlier_points(photo, store.features(r.row), r.verification, shown_scale),
              "photo_share": round(r.area, 3), "min_inliers": settings.match_min_inliers} for r in found]
     return (seen[0] if seen else None), seen[1:]
+
+
+def nearest_by_vector(resources: Resources, vector: np.ndarray | None) -> list[dict]:
+    """The collection paintings nearest the photo's global vector that `candidate_rows` may take, best first."""
+    settings = resources.settings
+    return _nearest(resources.match_index or resources.index, vector,
+                    max(settings.match_global, settings.match_shortlist))
 
 
 def candidate_rows(settings, store, photo, by_vector: list[int]) -> list[int]:

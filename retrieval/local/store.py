@@ -158,6 +158,7 @@ def _npy_header(shape: tuple, dtype: np.dtype) -> bytes:
         header, {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": tuple(shape)})
     return header.getvalue()
 
+
 def write_local_features(directory: Path, features: Sequence[LocalFeatures], spec: LocalSpec,
                          vocabulary: np.ndarray | None = None, words: np.ndarray | None = None) -> dict[str, dict]:
     """Write the layout above atomically, file by file, an image at a time (`features` may be a lazy sequence);
