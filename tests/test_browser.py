@@ -40,7 +40,7 @@ def assert_wcag_aa(page) -> None:
     """No serious or critical WCAG 2.1 A/AA violation on the page as it is now, by axe-core."""
     from axe_playwright_python.sync_playwright import Axe
 
-    found = [f"{violation['id']} at {node['target']}: {node.get('failureSummary', '')}"
+    found = [f"{violation['id']} at {node['target']} ({node['html'][:300]}): {node.get('failureSummary', '')}"
              for violation in Axe().run(page, options=WCAG_AA).response["violations"]
              if violation["impact"] in ("serious", "critical")
              for node in violation["nodes"]
@@ -159,6 +159,8 @@ def _ask(page, text: str) -> str:
     page.fill("#question textarea", text)
     page.press("#question textarea", "Enter")
     page.wait_for_function(f"n => document.querySelectorAll('{BOT_MESSAGES}').length > n", arg=before)
+    # the page as the visitor reads the answer: the chat's status line ("processing | 0.4s") gone
+    page.wait_for_function("() => !document.querySelector('#chat .wrap.default:not(.hide)')")
     return answers.last.inner_text()
 
 

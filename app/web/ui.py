@@ -91,6 +91,9 @@ CSS = """
 .wrap.default.translucent, .wrap.default.full {justify-content: flex-end !important}
 .wrap.default .progress-level, .wrap.default .progress-text {background: var(--background-fill-primary);
   padding: 4px 10px; border-radius: 6px}
+/* Gradio fades the status ("processing | 0.1s") in and out over 0.1 s: half-way it is 3.1:1, under WCAG's 4.5:1
+   for text (axe caught it mid-fade on a slow machine); shown or hidden at once, it is 4.5:1 or more, or nothing */
+.wrap.default {transition: none !important}
 /* no "Share" on pictures: it only works on Hugging Face Spaces, and a kiosk must not offer it */
 button[aria-label="Share"], button[title="Share"] {display: none !important}
 *:focus-visible {outline: 3px solid #b45309 !important; outline-offset: 2px}
