@@ -18,7 +18,8 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     return float(np.exp(minimize_scalar(nll, bounds=(-3.0, 3.0), method="bounded").x))
 
 
-def calibrated(logits: np.ndarray, temperature: float) -> np.ndarray:
+def calibrated(logits: np.ndarray, temperature: float | np.ndarray) -> np.ndarray:
+    """softmax(logits / T); T a number, or [N, 1] for a temperature per row."""
     return softmax(logits / temperature, axis=1)
 
 

@@ -15,6 +15,7 @@ from threadpoolctl import ThreadpoolController
 
 from classifier.calibration import calibrated
 from classifier.heads import LinearHead, Standardizer, sigmoid
+from classifier.photo_calibration import PhotoCalibration
 from classifier.unknown import DistanceModel, UnknownRule
 from data.files import atomic_write_bytes, atomic_write_json
 from retrieval.style_features import FEATURE_VERSION, FeatureConfig
@@ -65,16 +66,24 @@ class HeadBundle:
     def logits(self, styles: np.ndarray) -> np.ndarray:
         return self.artist_head(self.standardizer(styles))
 
-    def __call__(self, styles: np.ndarray) -> Outputs:
+    def __call__(self, styles: np.ndarray, photographed: np.ndarray | None = None,
+                 photo: PhotoCalibration | None = None) -> Outputs:
+        """Answers for style features [N, F]; the rows `photographed` (bool [N]) by a camera are answered with
+        `photo`'s temperature and threshold when it is given (classifier/photo_calibration.py)."""
+        temperature, threshold = self.temperature, self.rule.threshold
+        if photo is not None and photographed is not None:
+            rows = np.asarray(photographed, bool)
+            temperature = np.where(rows, photo.temperature, self.temperature)[:, None]
+            threshold = np.where(rows, photo.threshold, self.rule.threshold)
         # One BLAS thread: these products are small, and idle OpenBLAS threads spinning beside
         # torch's own pool made the next backbone forward 2-3x slower (predict 55 ms -> 25 ms).
         with _blas_controller().limit(limits=1, user_api="blas"):
             standard = self.standardizer(styles)
             logits = self.artist_head(standard)
-            probabilities = calibrated(logits, self.temperature)
+            probabilities = calibrated(logits, temperature)
             signals = unknown_signals(self.known_head(standard), logits, probabilities, self.distance, standard)
-            return Outputs(probabilities, sigmoid(self.genre_head(standard)),
-                           self.rule.known(signals), self.rule.score(signals))
+            score = self.rule.score(signals)
+            return Outputs(probabilities, sigmoid(self.genre_head(standard)), score >= threshold, score)
 
     # --- persistence -------------------------------------------------------------
 

@@ -26,6 +26,8 @@ class Prediction:
     # Whether the nearest style prototype is the top artist's (classifier/evidence.py): a "fairly sure" needs it;
     # None without prototypes.
     style_agrees: bool | None = None
+    # Answered as a camera's photo (its own temperature and threshold: classifier/photo_calibration.py).
+    photographed: bool = False
 
     def to_json(self, image: str) -> dict:
         answer = {"image": image, "artist": self.artist, "known": self.known,
@@ -34,6 +36,7 @@ class Prediction:
                   "genres": [{"genre": g, "probability": round(p, 4)} for g, p in self.genres]}
         if self.style_agrees is not None:
             answer["style_agrees"] = self.style_agrees
+        answer["photographed"] = self.photographed
         if self.method != "trained":
             answer["method"] = self.method
         return answer
@@ -53,7 +56,8 @@ class PathResult:
 
 def predictions_from(probabilities: np.ndarray, genre_probabilities: np.ndarray, known: np.ndarray,
                      known_score: np.ndarray, artists: list[str], genres: list[str], embeddings: np.ndarray,
-                     method: str = "trained", agrees: np.ndarray | None = None) -> list[Prediction]:
+                     method: str = "trained", agrees: np.ndarray | None = None,
+                     photographed: np.ndarray | None = None) -> list[Prediction]:
     answers = []
     for row in range(len(probabilities)):
         order = np.argsort(-probabilities[row])[:TOP_ARTISTS]
@@ -66,5 +70,6 @@ def predictions_from(probabilities: np.ndarray, genre_probabilities: np.ndarray,
             top=[(artists[i], float(probabilities[row, i])) for i in order],
             genres=[(genres[i], float(genre_probabilities[row, i])) for i in genre_order],
             embedding=embeddings[row], method=method,
-            style_agrees=None if agrees is None else bool(agrees[row])))
+            style_agrees=None if agrees is None else bool(agrees[row]),
+            photographed=photographed is not None and bool(photographed[row])))
     return answers

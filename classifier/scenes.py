@@ -15,7 +15,8 @@ camera, so the outline of every collection painting in view is its four corners 
 - `two_scene`: two paintings on one wall, the first larger and nearer the centre.
 - `no_painting_photos`: everyday photos with no painting in them (the images bundled with scikit-image and
   scikit-learn, read from their installed files: no download), as they are and as phone JPEGs.
-- `with_exif_orientation`: a JPEG stored rotated with the EXIF Orientation tag that shows it upright.
+- `phone_jpeg`: the JPEG a phone writes: stored rotated with the EXIF Orientation tag that shows it upright, and
+  the camera's make and model (which tell the classifier it is a photo: classifier/photo_calibration.py).
 
 Everything is deterministic per seed (numpy's generator, OpenCV and PIL drawing).
 """
@@ -32,6 +33,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 
 from classifier.photo import FRAMES, WALLS, _jpeg
+from data.images import CAMERA_TAGS
 
 KINDS = ("mild", "hard", "two", "no_painting")
 ASPECT = 3 / 4  # a phone photo's short side over its long side
@@ -671,7 +673,7 @@ def no_painting_scene(name: str, image: Image.Image) -> Scene:
     return Scene(image, "no_painting", (), {"name": name})
 
 
-# --- EXIF orientation -----------------------------------------------------------------------------------------------
+# --- a phone's JPEG: EXIF orientation and camera --------------------------------------------------------------------
 
 # What to do to the upright pixels so that a viewer applying the tag (PIL.ImageOps.exif_transpose) shows them
 # upright again: the inverse of the viewer's transpose for each Orientation value (2-8).
@@ -681,9 +683,12 @@ _STORED = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4:
 EXIF_ORIENTATION = 0x0112
 
 
-def with_exif_orientation(photo: Image.Image, orientation: int, quality: int = 92) -> bytes:
-    """A JPEG whose pixels are stored turned (as a phone held sideways stores them) with the EXIF Orientation
-    tag (1-8) set so that a viewer honouring EXIF shows `photo` upright."""
+PHONE = ("Google", "Pixel 7a")  # EXIF Make and Model (data/images.py CAMERA_TAGS)
+
+
+def phone_jpeg(photo: Image.Image, orientation: int = 1, quality: int = 92) -> bytes:
+    """A JPEG as a phone writes it: the pixels stored turned (as a phone held sideways stores them) with the EXIF
+    Orientation tag (1-8) set so that a viewer honouring EXIF shows `photo` upright, and the camera named."""
     if orientation not in range(1, 9):
         raise ValueError(f"EXIF orientation is 1-8, not {orientation}")
     stored = photo.convert("RGB")
@@ -691,6 +696,7 @@ def with_exif_orientation(photo: Image.Image, orientation: int, quality: int = 9
         stored = stored.transpose(_STORED[orientation])
     exif = Image.Exif()
     exif[EXIF_ORIENTATION] = orientation
+    exif[CAMERA_TAGS[0]], exif[CAMERA_TAGS[1]] = PHONE
     buffer = io.BytesIO()
     stored.save(buffer, format="JPEG", quality=quality, exif=exif.tobytes())
     return buffer.getvalue()

@@ -76,9 +76,6 @@ class UnknownRule:
         z = (signals - self.centre) / self.spread
         return z[:, list(METHODS[self.method])].sum(axis=1)
 
-    def known(self, signals: np.ndarray) -> np.ndarray:
-        return self.score(signals) >= self.threshold
-
     @property
     def uses_distance(self) -> bool:
         return bool(set(METHODS[self.method]) & {SIGNALS.index("distance"), SIGNALS.index("residual")})

@@ -42,8 +42,11 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB") if image.mode != "RGB" else image
 
 
-def load_image(source: str | Path | bytes, max_pixels: int = MAX_PIXELS) -> Image.Image:
-    """Decode a file path or bytes to an upright RGB image.
+def load_image(source: str | Path | bytes, max_pixels: int = MAX_PIXELS, at_least: int | None = None) -> Image.Image:
+    """Decode a file path or bytes to an upright RGB image; with `at_least`, a JPEG is decoded at the smallest
+    of 1/1, 1/2, 1/4 or 1/8 of its size whose longest side is still at least that (a 12 MP phone photo wanted at
+    1024 px decodes at 2016 x 1512, in less than half the time, and everything after it works on a quarter of
+    the pixels).
 
     Raises ImageError for empty, truncated, non-image or oversized input.
     """
@@ -71,6 +74,10 @@ def load_image(source: str | Path | bytes, max_pixels: int = MAX_PIXELS) -> Imag
             width, height = image.size
             if width * height > max_pixels:
                 raise ImageError(f"{name}: the image is too large ({width}x{height} pixels)")
+            if at_least:
+                longest = max(width, height)
+                # PIL's draft keeps the size at or above the one asked for (other formats ignore it).
+                image.draft(None, (max(1, width * at_least // longest), max(1, height * at_least // longest)))
             image.load()
     except ImageError:
         raise
@@ -82,6 +89,21 @@ def load_image(source: str | Path | bytes, max_pixels: int = MAX_PIXELS) -> Imag
         raise ImageError(f"{name}: the image is damaged or truncated ({error})") from None
     ImageOps.exif_transpose(image, in_place=True)  # no copy of the (usually upright) pixels
     return _to_rgb(image)
+
+
+# The EXIF tags naming the camera that took a picture (Make, Model): every phone writes them; none of the 7,500 Kaggle,
+# other-painters and Met reproductions here carries them (checked on every Met image and a tenth of the others).
+CAMERA_TAGS = (0x010F, 0x0110)
+
+
+def taken_by_camera(image: Image.Image) -> bool:
+    """Whether the picture's EXIF names a camera: a photo, not a scan, screenshot or web reproduction. An
+    unreadable EXIF block counts as none (the picture itself decoded)."""
+    try:
+        exif = image.getexif()
+    except (OSError, ValueError, TypeError, SyntaxError):
+        return False
+    return any(str(exif.get(tag, "")).strip("\x00 ") for tag in CAMERA_TAGS)
 
 
 def is_image_file(path: Path) -> bool:

@@ -178,7 +178,8 @@ def test_predict_json_contract_with_the_shipped_head(capsys, tmp_path):
     threshold = json.loads((SHIPPED / "manifest.json").read_text())["unknown_rule"]["threshold"]
     for answer in answers:
         assert set(answer) == {"image", "artist", "known", "known_score", "confidence", "top", "genres",
-                               "style_agrees"}
+                               "style_agrees", "photographed"}
+        assert answer["photographed"] is False  # Met reproductions: no camera in their EXIF
         assert (answer["artist"] is None) == (not answer["known"])
         assert answer["known"] == (answer["known_score"] >= threshold)  # the score behind `known`
         assert len(answer["top"]) == 5 and answer["genres"]
@@ -338,3 +339,35 @@ def test_prototypes_made_for_other_painters_are_refused_and_the_heads_still_answ
     assert classifier.prototypes is None and "refit it" in caplog.text
     painting = load_met()[0].image_path
     assert classifier.predict_paths([painting])[0].prediction.style_agrees is None
+
+
+def test_a_phone_photo_of_a_painting_is_answered_with_a_photos_doubt(met_image_path):
+    from classifier.predict import load_classifier
+    from classifier.scenes import phone_jpeg
+
+    classifier = load_classifier("efficientnet-lite0", SHIPPED)
+    assert classifier.photo is not None and classifier.photo.temperature > classifier.bundle.temperature
+    painting = load_image(met_image_path)
+    reproduction, photo = classifier.predict_images([painting, load_image(phone_jpeg(painting, quality=95))])
+    assert not reproduction.photographed and photo.photographed and photo.to_json("x")["photographed"]
+    assert photo.top[0][0] == reproduction.top[0][0] == "Vincent van Gogh"  # the same pixels, the same ranking...
+    assert photo.confidence < reproduction.confidence  # ...said with the doubt photos earn
+    assert photo.known == (photo.known_score >= classifier.photo.threshold)
+
+
+def test_a_photo_calibration_fitted_for_other_heads_is_refused_and_photos_are_still_answered(tmp_path, caplog,
+                                                                                           met_image_path):
+    import shutil
+
+    from classifier.photo_calibration import PHOTO_CALIBRATION_FILE
+    from classifier.predict import load_classifier
+    from classifier.scenes import phone_jpeg
+
+    heads = tmp_path / "heads"
+    shutil.copytree(SHIPPED, heads)
+    calibration = json.loads((heads / PHOTO_CALIBRATION_FILE).read_text())
+    (heads / PHOTO_CALIBRATION_FILE).write_text(json.dumps({**calibration, "heads_digest": "0" * 16}))
+    classifier = load_classifier("efficientnet-lite0", heads)
+    assert classifier.photo is None and "fitted for other heads" in caplog.text and "refit it" in caplog.text
+    answer = classifier.predict_images([load_image(phone_jpeg(load_image(met_image_path)))])[0]
+    assert answer.top[0][0] == "Vincent van Gogh" and not answer.photographed

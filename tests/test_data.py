@@ -139,3 +139,26 @@ def test_decompression_bomb_is_refused(tmp_path):
 
 def test_bytes_upload_decodes(met_image_path):
     assert load_image(met_image_path.read_bytes()).mode == "RGB"
+
+
+def test_a_phone_photo_is_told_from_a_reproduction_by_the_camera_in_its_exif(met_image_path):
+    import io
+
+    from classifier.scenes import phone_jpeg
+    from data.images import taken_by_camera
+
+    painting = load_image(met_image_path)
+    assert not taken_by_camera(painting)  # a museum's reproduction names no camera
+    photo = load_image(phone_jpeg(painting, orientation=6))
+    assert taken_by_camera(photo) and photo.size == painting.size  # the camera survives decoding and turning
+
+    def jpeg(exif: Image.Exif | bytes) -> bytes:
+        buffer = io.BytesIO()
+        painting.save(buffer, format="JPEG", exif=exif if isinstance(exif, bytes) else exif.tobytes())
+        return buffer.getvalue()
+
+    blank = Image.Exif()
+    blank[0x010F] = "  "  # a maker's tag left empty by an editing app
+    assert not taken_by_camera(load_image(jpeg(blank)))
+    damaged = load_image(jpeg(b"Exif\x00\x00MM\x00*\x00\x00\x00\x08\xff\xff"))  # an EXIF block cut short
+    assert damaged.size == painting.size and not taken_by_camera(damaged)

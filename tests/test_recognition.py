@@ -206,6 +206,20 @@ def test_the_assistant_names_the_record_of_a_photo_at_an_angle_and_outlines_it(r
     assert "not in this collection" not in reply.text
 
 
+def test_a_twelve_megapixel_phone_photo_held_sideways_is_read_reduced_and_recognised(resources, met):
+    from classifier.scenes import phone_jpeg
+    from data.images import load_image
+
+    row = next(i for i, r in enumerate(met.records) if r.title == "Irises")
+    place = np.float32([[900, 600], [3200, 800], [3200, 2300], [900, 2500]])
+    photo = phone_jpeg(on_wall([painting(met, row)], [place], size=(4032, 3024)), orientation=6, quality=90)
+    assert load_image(photo, at_least=1024).size == (2016, 1512)  # decoded at half size, upright
+    state, reply = respond(resources, SessionState(), Message(image=photo))
+    assert reply.data["match"]["title"] == "Irises" and reply.data["match"]["inliers"] >= 15
+    assert max(state.image.size) == 1024 and reply.overlay is not None
+    assert reply.data["prediction"]["photographed"]  # its camera's EXIF: answered with a photo's doubt
+
+
 def test_the_assistant_says_a_painting_is_not_in_the_collection_then_gives_the_style_guess(resources,
                                                                                          best_artworks_root):
     path = sorted((best_artworks_root / "images").rglob("*.jpg"))[321]

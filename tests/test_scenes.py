@@ -16,9 +16,9 @@ from classifier.scenes import (
     hard_scene,
     mild_scene,
     no_painting_photos,
+    phone_jpeg,
     two_scene,
     visible_share,
-    with_exif_orientation,
 )
 
 SIDE = 800
@@ -135,7 +135,7 @@ def test_two_paintings_the_first_larger_and_central_both_outlined(paintings):
 @pytest.mark.parametrize("orientation", range(1, 9))
 def test_exif_orientation_round_trip(paintings, orientation):
     photo = paintings[2].resize((120, 80))
-    data = with_exif_orientation(photo, orientation)
+    data = phone_jpeg(photo, orientation)
     with Image.open(io.BytesIO(data)) as stored:
         assert stored.getexif()[EXIF_ORIENTATION] == orientation
         assert stored.size == (photo.size if orientation in (1, 2, 3, 4) else photo.size[::-1])

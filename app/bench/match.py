@@ -20,7 +20,6 @@ threshold (`match_min_inliers`). Each photo is sent as a phone JPEG, some with a
 
 from __future__ import annotations
 
-import io
 import random
 import time
 from dataclasses import dataclass
@@ -46,14 +45,11 @@ class Case:
     painting_probability: float | None = None  # the presence head's P(a painting is in view), filled by `measure`
 
 
-def _jpeg(scene_photo, orientation: int | None, quality: int = 88) -> bytes:
-    from classifier.scenes import with_exif_orientation
+def _jpeg(scene_photo, orientation: int | None) -> bytes:
+    """As a phone sends it: the camera named in its EXIF; `orientation`, stored turned (quality 92, else 88)."""
+    from classifier.scenes import phone_jpeg
 
-    if orientation:
-        return with_exif_orientation(scene_photo, orientation)
-    buffer = io.BytesIO()
-    scene_photo.save(buffer, format="JPEG", quality=quality)
-    return buffer.getvalue()
+    return phone_jpeg(scene_photo, orientation or 1, quality=92 if orientation else 88)
 
 
 def make_cases(resources: Resources, others: list, seed: int = 0, limit: int | None = None,

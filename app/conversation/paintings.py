@@ -53,16 +53,18 @@ class SeenImage:
     key: str  # content hash: the same upload twice is the same painting in focus
 
 
-def open_image(source) -> SeenImage:
+def open_image(source, at_least: int = KEPT_SIDE) -> SeenImage:
     """A path, bytes or PIL image as RGB with its content hash; ImageError for anything unusable,
-    including a picture too small to judge."""
+    including a picture too small to judge. A large JPEG is decoded reduced, to no less than `at_least` px on
+    its longest side (what is kept and searched for keypoints needs no more)."""
     if isinstance(source, Image.Image):
         if source.width * source.height > MAX_PIXELS:
             raise ImageError(f"the image is too large ({source.width}x{source.height} pixels)")
         image = _judgeable(source.convert("RGB"))
         return SeenImage(image, hashlib.sha256(image.tobytes()).hexdigest())
     raw = source if isinstance(source, bytes) else None
-    image = _judgeable(load_image(source))  # checks size, emptiness and format before we read the file ourselves
+    # load_image checks size, emptiness and format before we read the file ourselves
+    image = _judgeable(load_image(source, at_least=at_least))
     if raw is None:
         with open(source, "rb") as handle:
             raw = handle.read()

@@ -30,6 +30,7 @@ from app.serving.heap import trim
 from app.serving.microbatch import MicroBatcher
 from app.serving.resources import Resources
 from classifier.photo import find_painting
+from data.images import taken_by_camera
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ def warm(resources: Resources) -> None:
 def look_batch(resources: Resources, images: list[Image.Image]) -> list[Look]:
     """`look` for many images at once: the painting finder once per image, one forward for all of them."""
     paintings = [find_painting(image) for image in images]
-    predictions, embeddings, styles = _forward(resources, paintings)
+    predictions, embeddings, styles = _forward(resources, paintings, [taken_by_camera(image) for image in images])
     matches = embeddings if resources.match_index is not None else _encoded(resources, paintings)
     search = resources.style_search
     similars = search.vectors(styles) if search is not None and styles is not None else matches
@@ -96,16 +97,17 @@ def _row(vectors: np.ndarray | None, number: int) -> np.ndarray | None:
     return None if vectors is None else vectors[number][None]
 
 
-def _forward(resources: Resources, paintings: list[Image.Image]) -> tuple[list[dict | None], np.ndarray | None,
-                                                                          np.ndarray | None]:
+def _forward(resources: Resources, paintings: list[Image.Image], photographed: list[bool]) \
+        -> tuple[list[dict | None], np.ndarray | None, np.ndarray | None]:
     """(answers, pooled embeddings [N, D], style features [N, F]) of the classifier's forward; style features
-    only from the trained heads (the CLIP zero-shot fallback has none); None for what there is not."""
+    only from the trained heads (the CLIP zero-shot fallback has none); None for what there is not.
+    `photographed[i]`: picture i was taken by a camera (answered with the heads' photo calibration)."""
     classifier = resources.classifier
     if classifier is None:
         return [None] * len(paintings), None, None
     try:
         if hasattr(classifier, "predict_paintings"):
-            predictions, styles = classifier.predict_paintings(paintings)
+            predictions, styles = classifier.predict_paintings(paintings, photographed)
         else:
             predictions, styles = classifier.predict_images(paintings), None
     except (RuntimeError, ValueError) as error:  # e.g. an image too small for the backbone: answer without it

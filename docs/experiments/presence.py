@@ -158,7 +158,7 @@ def items(rng: random.Random) -> list[tuple[str, str, bool, object]]:
 
 def embed(classifier, images: list[Image.Image]) -> np.ndarray:
     views = [find_painting(kept(image)) for image in images]
-    predictions, _ = classifier.predict_paintings(views)
+    predictions, _ = classifier.predict_paintings(views, [False] * len(views))
     return np.stack([p.embedding for p in predictions]).astype(np.float32)
 
 

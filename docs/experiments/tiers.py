@@ -7,6 +7,10 @@ style prototype (classifier/evidence.py) agreeing with the head.
     python docs/experiments/tiers.py extract      # features of every set (cached in MUSEUM_EXPERIMENT_CACHE)
     python docs/experiments/tiers.py val          # the tiers and the evidence rule on validation (chooses)
     python docs/experiments/tiers.py test         # the chosen rule on the test painters, once
+    python docs/experiments/tiers.py photo        # fit the photo calibration on validation photos (writes it)
+
+`val` and `test` answer the photo sets with the shipped photo calibration (classifier/photo_calibration.py), as the
+app answers a picture whose EXIF names a camera, and the clean sets without it.
 """
 import sys
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
@@ -68,16 +72,66 @@ SURE, NAMED = 0.8, 0.5  # app/conversation/paintings.py's tiers
 TIERS = ("sure", "likely", "guess", "unknown")
 
 
+HEADS = Path(__file__).parents[2] / "classifier/weights/efficientnet-lite0"
+
+
 def shipped():
     from classifier.model import load_bundle
     from retrieval.style_encoder import load_projection
 
-    bundle, _ = load_bundle(Path(__file__).parents[2] / "classifier/weights/efficientnet-lite0", "efficientnet-lite0")
+    bundle, _ = load_bundle(HEADS, "efficientnet-lite0")
     return bundle, load_projection("style-lite0")[0]
 
 
-def answers(bundle, styles):
-    out = bundle(styles)
+def shipped_photo():
+    from classifier.model import HEADS_FILE
+    from classifier.photo_calibration import load_photo_calibration
+
+    return load_photo_calibration(HEADS, HEADS / HEADS_FILE)
+
+
+# A photo's painter is named only where the known score says the 50 at least this often on validation photos of
+# their paintings; among those thresholds, the one with the best balanced accuracy (classifier/unknown.py).
+MIN_PHOTO_ANSWERED = 0.5
+
+
+def fit_photo():
+    """Fit the photo calibration on the validation photos (by the 50: the temperature; and by other painters:
+    the threshold) and write it beside the heads."""
+    from classifier.calibration import expected_calibration_error, fit_temperature
+    from classifier.model import HEADS_FILE
+    from classifier.photo_calibration import PhotoCalibration, save_photo_calibration
+    from classifier.unknown import auroc, best_threshold
+
+    corpus, ex, data = sets()
+    bundle, _ = shipped()
+    paths, truth = data["val kaggle"]
+    known = features(ex, "val kaggle", paths, "photo", scene_found_view).styles
+    unknown = features(ex, "val others", data["val others"][0], "photo", scene_found_view).styles
+    temperature = fit_temperature(bundle.logits(known), truth)
+    known_scores, unknown_scores = bundle(known).known_score, bundle(unknown).known_score
+    threshold = best_threshold(known_scores, unknown_scores, MIN_PHOTO_ANSWERED)
+    calibration = PhotoCalibration(temperature, threshold)
+    before = expected_calibration_error(bundle(known).probabilities, truth)
+    after = expected_calibration_error(answers(bundle, known, calibration)["probabilities"], truth)
+    figures = {"photos by the 50": len(known), "photos by other painters": len(unknown),
+               "ece before": round(before, 4), "ece after": round(after, 4),
+               "auroc": round(auroc(known_scores, unknown_scores), 4),
+               "known answered": round(float((known_scores >= threshold).mean()), 4),
+               "unknown rejected": round(float((unknown_scores < threshold).mean()), 4),
+               "unknown rejected at the clean threshold": round(float((unknown_scores < bundle.rule.threshold).mean()),
+                                                                4)}
+    print(calibration, figures)
+    save_photo_calibration(HEADS, HEADS / HEADS_FILE, calibration, {
+        "what": "temperature and known/unknown threshold for a picture whose EXIF names a camera",
+        "fitted_by": "docs/experiments/tiers.py photo",
+        "fitted_on": "validation Kaggle paintings and validation other painters (split by painter) as simulated "
+                     f"visitors' photos (classifier/scenes.py, seeds from {SCENE_SEED}), through the painting finder",
+        "min_photo_answered": MIN_PHOTO_ANSWERED, "validation": figures})
+
+
+def answers(bundle, styles, photo=None):
+    out = bundle(styles, np.ones(len(styles), bool), photo) if photo is not None else bundle(styles)
     return {"top": out.probabilities.argmax(1), "confidence": out.probabilities.max(1), "known": out.known,
             "probabilities": out.probabilities}
 
@@ -141,6 +195,7 @@ def measure(part, per_artist=8, agreement=("none", "nearest")):
 
     corpus, ex, data = sets()
     bundle, projection = shipped()
+    photo = shipped_photo()
     prototypes = fitted_prototypes(data, projection, per_artist)
     loaded = {}
     for kind in ("kaggle", "others"):
@@ -149,7 +204,8 @@ def measure(part, per_artist=8, agreement=("none", "nearest")):
             loaded[f"{part} {kind} {view_name}"] = (features(ex, f"{part} {kind}", paths, view_name, view).styles, truth)
     for name in ("met by the 50", "met others"):
         loaded[name] = (features(ex, name, data[name][0], "clean", found_view).styles, data[name][1])
-    scored = {name: (answers(bundle, styles), truth) for name, (styles, truth) in loaded.items()}
+    scored = {name: (answers(bundle, styles, photo if name.endswith(" photo") else None), truth)
+              for name, (styles, truth) in loaded.items()}
     styles_of = {name: styles for name, (styles, _) in loaded.items()}
     for name, (a, truth) in scored.items():
         if truth is not None:
@@ -163,7 +219,7 @@ def measure(part, per_artist=8, agreement=("none", "nearest")):
 
 
 if __name__ == "__main__":
-    if sys.argv[1] in ("extract", "fit"):
-        {"extract": extract, "fit": fit}[sys.argv[1]]()
+    if sys.argv[1] in ("extract", "fit", "photo"):
+        {"extract": extract, "fit": fit, "photo": fit_photo}[sys.argv[1]]()
     else:
         measure(sys.argv[1], per_artist=int(sys.argv[2]) if len(sys.argv) > 2 else 8)
