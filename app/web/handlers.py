@@ -9,6 +9,7 @@ own painter ("when was he born?") keeps the painting's recognition and gallery.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -30,6 +31,9 @@ log = logging.getLogger(__name__)
 MAX_SUGGESTIONS = 7  # "paint it like ..." offers six painters and the painting shown
 TOP_ARTISTS = 3
 THUMBNAIL_SIZE = (512, 512)
+# Gallery thumbnails kept decoded (about 0.6 MB each): under twenty visitors, decoding and shrinking the same
+# collection paintings for every gallery took 8% of the server's CPU (py-spy, `museum bench load --visitors 20`).
+THUMBNAILS_KEPT = 64
 SHOWN_CHARS = 600  # a pasted essay is echoed in the chat only this far (the engine reads less still)
 GALLERY_INTENTS = ("identify", "search", "similar", "explain", "explain_detail")  # their gallery is the answer
 SIMILARITY = re.compile(r"\s*\(similarity [\d.]+\)$")  # the end of an engine caption (paintings.caption)
@@ -386,13 +390,21 @@ def gallery_items(paths: list[str], captions: list[str]) -> list[tuple[str, Imag
     for index, path in enumerate(paths):
         caption = captions[index] if index < len(captions) else ""
         try:
-            image = load_image(path)
+            image = _thumbnail(str(path))
         except ImageError:
             log.warning("gallery image unreadable: %s", path)
             continue
-        image.thumbnail(THUMBNAIL_SIZE)
         items.append((path, image, _visitor_caption(caption, path)))
     return items
+
+
+@functools.lru_cache(maxsize=THUMBNAILS_KEPT)
+def _thumbnail(path: str) -> Image.Image:
+    """The painting at `path` shrunk to THUMBNAIL_SIZE, decoded once for all the galleries that show it (shared:
+    never drawn on). A failure is not kept: a file put right is read again."""
+    image = load_image(path, at_least=max(THUMBNAIL_SIZE))
+    image.thumbnail(THUMBNAIL_SIZE)
+    return image
 
 
 def _visitor_caption(caption: str, path: str) -> str:
