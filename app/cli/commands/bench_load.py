@@ -57,6 +57,9 @@ def load_command(args, settings: Settings) -> int:
 
             began = time.monotonic()
             before = {**server_figures(served), "load_average": round(os.getloadavg()[0], 1)}
+            # The visitors (gradio_client threads in this process) share the server's cores: their CPU is reported
+            # beside the server's, so a figure can be read as a machine serving remote browsers would see it.
+            visitors_cpu = time.process_time()
             sampler = threading.Thread(target=sample, daemon=True)
             sampler.start()
             try:
@@ -69,6 +72,8 @@ def load_command(args, settings: Settings) -> int:
             after = server_figures(served)
             cpu_per_turn = round((after["cpu_seconds"] - before["cpu_seconds"]) / max(1, len(timings)), 3)
             report.server = {**after, "cpu_per_turn": cpu_per_turn, "load_average": round(os.getloadavg()[0], 1),
+                             "run_cpu_seconds": round(after["cpu_seconds"] - before["cpu_seconds"], 2),
+                             "visitors_cpu_seconds": round(time.process_time() - visitors_cpu, 2),
                              "at_start": before,
                              "samples": samples, "soak": soak_summary(samples, len(timings)),
                              "still_serving": served.alive()}
