@@ -162,3 +162,16 @@ def test_ci_runs_the_readme_test_command_with_the_linter():
     readme = (PROJECT_ROOT / "README.md").read_text()
     command = readme.split("Run the tests", 1)[1].split("```bash\n", 1)[1].split("\n```", 1)[0].strip()
     assert "ruff check ." in command and command in (PROJECT_ROOT / ".ci" / "run").read_text()
+
+
+def test_progress_off_a_terminal_is_whole_lines_not_a_bar_redrawn_in_place(capsys):
+    from app.cli.commands.shared import progress_bar
+
+    with progress_bar(total=3, unit="photo", desc="photos") as bar:
+        bar.update(3)
+        bar.reset(2)
+        bar.set_description("paintings")
+    written = capsys.readouterr().err
+    assert "\r" not in written and written.endswith("\n")
+    lines = written.splitlines()
+    assert lines[0].startswith("photos:") and "0/3" in lines[0] and lines[-1].startswith("paintings:")

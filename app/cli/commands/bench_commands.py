@@ -8,7 +8,7 @@ from pathlib import Path
 from app.bench import index as index_bench
 from app.cli.commands import bench_load
 from app.cli.commands.index_commands import corpus_of
-from app.cli.commands.shared import EXIT_OK, UserError, emit_json
+from app.cli.commands.shared import EXIT_OK, UserError, emit_json, progress_bar
 from app.settings import Settings
 from data.corpora import load_corpus
 from retrieval.encoders import load_encoder
@@ -139,8 +139,6 @@ def _counts(text: str, flag: str) -> list[int]:
 
 def scale_bench_command(args, settings: Settings) -> int:
     """IVF-PQ at millions of synthetic vectors; Ray embedding throughput beside the local build."""
-    from tqdm import tqdm
-
     from app.cli.commands.index_commands import build_options
     from retrieval.encoders import load_encoder
 
@@ -149,7 +147,7 @@ def scale_bench_command(args, settings: Settings) -> int:
     options = build_options(settings)
     figures = {"encoder": encoder.name, "scale": [], "ray": None}
     for count in _counts(args.vectors, "--vectors"):
-        with tqdm(total=count, unit="vec", desc=f"IVF-PQ {count:,}", disable=None) as bar:
+        with progress_bar(total=count, unit="vec", desc=f"IVF-PQ {count:,}") as bar:
             result = index_bench.bench_scale(count, encoder.dim, options.ivfpq, tuple(_counts(args.nprobe, "--nprobe")),
                                        tuple(_counts(args.k_factor, "--k-factor")), seed=settings.seed,
                                        progress=bar.update)
@@ -186,8 +184,6 @@ def cli_bench_command(args, settings: Settings) -> int:
 
 def match_bench_command(args, settings: Settings) -> int:
     """Recognition of the collection's paintings in simulated visitors' photos (app/bench/match.py)."""
-    from tqdm import tqdm
-
     from app.bench import match as match_bench
     from app.conversation import warm
     from app.serving.resources import Resources
@@ -202,7 +198,7 @@ def match_bench_command(args, settings: Settings) -> int:
     if args.best_artworks:
         records = load_best_artworks(args.best_artworks).records
         others = [r.image_path for r in random.Random(settings.seed).sample(records, min(args.others, len(records)))]
-    with tqdm(unit="photo", desc="photos", disable=None) as bar:
+    with progress_bar(unit="photo", desc="photos") as bar:
         views = {"hard_views": args.hard_views} if args.hard_views else {}
         figures = match_bench.run(resources, others, settings.seed, args.limit, progress=bar.update, **views)
     if args.json:
@@ -236,8 +232,6 @@ def match_bench_command(args, settings: Settings) -> int:
 
 def stylize_bench_command(args, settings: Settings) -> int:
     """Style transfer: instant styles and the optimisation, speed and quality (app/bench/stylize.py)."""
-    from tqdm import tqdm
-
     from app.bench import stylize as stylize_bench
     from app.conversation import warm
     from app.serving.resources import Resources
@@ -263,7 +257,7 @@ def stylize_bench_command(args, settings: Settings) -> int:
     chosen = sorted(by_painter)[:3]
     styles = {painter: by_painter[painter] for painter in chosen}
     sheet = Path(args.sheet) if args.sheet else None
-    with tqdm(unit="picture", desc="painting", disable=None) as bar:
+    with progress_bar(unit="picture", desc="painting") as bar:
         figures = stylize_bench.run(resources, photos, args.optimise_photos, statistics, styles, sheet,
                                     progress=bar.update)
     if args.json:
@@ -294,8 +288,6 @@ def stylize_bench_command(args, settings: Settings) -> int:
 def match_scale_bench_command(args, settings: Settings) -> int:
     import tempfile
 
-    from tqdm import tqdm
-
     from app.bench import match_scale
     from app.conversation import warm
     from app.serving.resources import Resources
@@ -309,7 +301,7 @@ def match_scale_bench_command(args, settings: Settings) -> int:
         raise UserError(f"the collection's index holds no local features ({resources.problems.get('match_index', '')})")
     views = {"hard_views": args.hard_views} if args.hard_views else {}
     with tempfile.TemporaryDirectory(prefix="match-scale-", dir=args.workdir) as directory, \
-            tqdm(unit="item", disable=None) as bar:
+            progress_bar(unit="item") as bar:
         figures = match_scale.run(resources, Path(directory), Path(args.best_artworks), Path(settings.other_painters),
                                   args.paintings, settings.seed, args.others, args.limit, bar=bar, **views)
     if args.json:

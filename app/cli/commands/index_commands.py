@@ -11,9 +11,7 @@ import logging
 import sys
 from pathlib import Path
 
-from tqdm import tqdm
-
-from app.cli.commands.shared import EXIT_FAILED, EXIT_OK, UserError, emit_json, image_source
+from app.cli.commands.shared import EXIT_FAILED, EXIT_OK, UserError, emit_json, image_source, progress_bar
 from app.settings import Settings
 from data.corpora import BEST_ARTWORKS, FOLDER, MET, CorpusError, load_corpus
 from data.images import ImageError, load_image
@@ -94,7 +92,7 @@ def build_command(args, settings: Settings) -> int:
     encoder = encoder_for_build(settings.encoder, directory)
     log.info("indexing %d artworks from %s into %s with %s", len(records), corpus.root or corpus.kind,
              directory, encoder.name)
-    with tqdm(total=None, unit="img", desc="encoding", disable=None) as bar:
+    with progress_bar(total=None, unit="img", desc="encoding") as bar:
         def progress(done: int, total: int) -> None:
             bar.total = total
             bar.update(done - bar.n)

@@ -63,3 +63,35 @@ def stdin_as_file(paths: list[str]) -> Iterator[list[Path]]:
         copy = Path(folder) / "stdin"
         copy.write_bytes(sys.stdin.buffer.read())
         yield [copy if p == STDIN else Path(p) for p in paths]
+
+
+# Off a terminal (a CI log, nohup, a pipe) a bar redraws in place with carriage returns a log shows as one endless
+# line, and tqdm's own default (disable=None) then shows nothing: a 50-minute `museum bench match-scale` was silent.
+OFF_TERMINAL_EVERY = 60.0  # seconds between progress lines off a terminal
+
+
+class _Lines:
+    """A stream for tqdm that turns each redraw into a line of its own."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        line = text.replace("\r", "").strip()
+        if line:
+            self.stream.write(line + "\n")
+            self.stream.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def progress_bar(**options):
+    """tqdm on stderr: a live bar on a terminal, else a line every OFF_TERMINAL_EVERY seconds (and at each new stage
+    or description)."""
+    from tqdm import tqdm
+
+    if sys.stderr.isatty():
+        return tqdm(file=sys.stderr, **options)
+    return tqdm(file=_Lines(sys.stderr), mininterval=OFF_TERMINAL_EVERY, ascii=True, **options)

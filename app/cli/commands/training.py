@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tqdm import tqdm
-
-from app.cli.commands.shared import EXIT_OK, UserError, emit_json
+from app.cli.commands.shared import EXIT_OK, UserError, emit_json, progress_bar
 from app.settings import Settings
 from data.corpora import CorpusError
 from data.curator import curated_knowledge
@@ -18,7 +16,7 @@ from retrieval.encoders import LITE_RESOLUTION
 def progress_bars():
     """(stage, total) -> on_batch(n) callback driving one tqdm bar per stage on stderr."""
     def make(stage: str, total: int):
-        bar = tqdm(total=total, desc=stage, unit="img", disable=None, leave=False)
+        bar = progress_bar(total=total, desc=stage, unit="img", leave=False)
 
         def update(done: int) -> None:
             bar.update(done)
