@@ -86,11 +86,14 @@ def evaluate_heads(classifier: Classifier, root: Path, unknown: str | None = Non
     summary = lambda out: {k: v for k, v in artist_metrics(out, labels, truth, bundle.artists).items()
                            if k != "per_artist"}
     clean = artist_metrics(outputs, labels, truth, bundle.artists)
+    photo = extract(scored_paths, "photo-found", photo_found_view).styles
+    visitor_photo = extract(scored_paths, "visitor-photo-found", visitor_photo_found_view).styles
     report = {"scope": scope, "images": int(len(rows)), "clean": clean,
               "confusions": top_confusions(outputs, labels, bundle.artists),
-              "photo": summary(bundle(extract(scored_paths, "photo-found", photo_found_view).styles)),
-              "visitor_photo": summary(bundle(extract(scored_paths, "visitor-photo-found",
-                                                      visitor_photo_found_view).styles))}
+              "photo": summary(bundle(photo)), "visitor_photo": summary(bundle(visitor_photo))}
+    if classifier.photo is not None:  # the same views as a phone's photos are answered (a camera in the EXIF)
+        as_camera = lambda styles: summary(bundle(styles, np.ones(len(styles), bool), classifier.photo))
+        report["photo_as_camera"], report["visitor_photo_as_camera"] = as_camera(photo), as_camera(visitor_photo)
     if unknown:
         paths, what = unknown_paths(unknown, classifier)
         others = extract(paths, f"unknown-{Path(unknown).name}", found_view).styles

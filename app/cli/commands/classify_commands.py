@@ -171,8 +171,10 @@ def eval_command(args, settings: Settings) -> int:
     print(f"{report['images']} images ({report['scope']})")
     for key in ("top1", "top3", "macro_f1", "balanced_accuracy", "genre_accuracy", "ece", "known_answered"):
         print(f"  {key:22s} {clean[key]:.3f}")
-    print(f"  {'gallery photo top1':22s} {report['photo']['top1']:.3f}")
-    print(f"  {'visitor photo top1':22s} {report['visitor_photo']['top1']:.3f}")
+    for name, key in (("gallery photo", "photo"), ("visitor photo", "visitor_photo")):
+        print(f"  {name + ' top1':22s} {report[key]['top1']:.3f}, ECE {report[key]['ece']:.3f}"
+              + (f" ({report[key + '_as_camera']['ece']:.3f} answered as a phone's photo)"
+                 if key + "_as_camera" in report else ""))
     if "unknown" in report:
         u = report["unknown"]
         print(f"  unknown ({u['what']}, {u['unknown_images']} images): AUROC {u['auroc']:.3f}, known answered "
