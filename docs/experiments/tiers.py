@@ -16,7 +16,7 @@ import sys
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
 from load import *  # noqa: F401,F403  (BA, OP, CACHE, labelled_corpus, split helpers, numpy as np)
 from classifier.features import cached_extract, small_jpeg_view
-from classifier.photo import find_painting, found_view
+from classifier.photo import find_painting, found_view, photo_found_view, visitor_photo_found_view
 from classifier import scenes
 from classifier.train import met_paintings, other_painters as op
 
@@ -49,8 +49,11 @@ def sets():
     return corpus, ex, out
 
 
-VIEWS_OF = {"kaggle": (("clean", small_jpeg_view), ("photo", scene_found_view)),
-            "others": (("clean", VIEWS["clean"]), ("photo", scene_found_view))}
+# The photo views: scenes.py's visitors' photos (a generator the heads never trained on), and classifier/photo.py's
+# gallery and visitor photos (the generator of the heads' training views, on other paintings): the photo
+# calibration is fitted on all three, so that it fits no one generator's idea of a photo.
+PHOTO_VIEWS = (("photo", scene_found_view), ("gallery", photo_found_view), ("visitor", visitor_photo_found_view))
+VIEWS_OF = {"kaggle": (("clean", small_jpeg_view), *PHOTO_VIEWS), "others": (("clean", VIEWS["clean"]), *PHOTO_VIEWS)}
 
 
 def features(ex, name, paths, view_name, view):
@@ -106,8 +109,10 @@ def fit_photo():
     corpus, ex, data = sets()
     bundle, _ = shipped()
     paths, truth = data["val kaggle"]
-    known = features(ex, "val kaggle", paths, "photo", scene_found_view).styles
-    unknown = features(ex, "val others", data["val others"][0], "photo", scene_found_view).styles
+    known = np.concatenate([features(ex, "val kaggle", paths, name, view).styles for name, view in PHOTO_VIEWS])
+    truth = np.tile(truth, len(PHOTO_VIEWS))
+    unknown = np.concatenate([features(ex, "val others", data["val others"][0], name, view).styles
+                              for name, view in PHOTO_VIEWS])
     temperature = fit_temperature(bundle.logits(known), truth)
     known_scores, unknown_scores = bundle(known).known_score, bundle(unknown).known_score
     threshold = best_threshold(known_scores, unknown_scores, MIN_PHOTO_ANSWERED)
@@ -125,8 +130,9 @@ def fit_photo():
     save_photo_calibration(HEADS, HEADS / HEADS_FILE, calibration, {
         "what": "temperature and known/unknown threshold for a picture whose EXIF names a camera",
         "fitted_by": "docs/experiments/tiers.py photo",
-        "fitted_on": "validation Kaggle paintings and validation other painters (split by painter) as simulated "
-                     f"visitors' photos (classifier/scenes.py, seeds from {SCENE_SEED}), through the painting finder",
+        "fitted_on": "validation Kaggle paintings and validation other painters (split by painter), each as three "
+                     f"simulated photos: a visitor's (classifier/scenes.py, seeds from {SCENE_SEED}), a gallery's and "
+                     "a visitor's (classifier/photo.py), through the painting finder",
         "min_photo_answered": MIN_PHOTO_ANSWERED, "validation": figures})
 
 
@@ -204,7 +210,8 @@ def measure(part, per_artist=8, agreement=("none", "nearest")):
             loaded[f"{part} {kind} {view_name}"] = (features(ex, f"{part} {kind}", paths, view_name, view).styles, truth)
     for name in ("met by the 50", "met others"):
         loaded[name] = (features(ex, name, data[name][0], "clean", found_view).styles, data[name][1])
-    scored = {name: (answers(bundle, styles, photo if name.endswith(" photo") else None), truth)
+    photo_names = tuple(f" {name}" for name, _ in PHOTO_VIEWS)
+    scored = {name: (answers(bundle, styles, photo if name.endswith(photo_names) else None), truth)
               for name, (styles, truth) in loaded.items()}
     styles_of = {name: styles for name, (styles, _) in loaded.items()}
     for name, (a, truth) in scored.items():
