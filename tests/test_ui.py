@@ -439,3 +439,18 @@ def test_in_more_detail_says_only_what_the_regions_add(resources, irises_view):
     text = _assistant_text(detail)
     assert text.startswith("In more detail, for ") and "green regions" in text
     assert _assistant_text(why) not in text and "points of it line up" not in text and "similarity" not in text
+
+
+def test_a_phone_photo_upload_is_decoded_reduced_and_answered_as_a_photo(resources, tmp_path, met_image_path):
+    from classifier.scenes import mild_scene, phone_jpeg
+    from data.images import load_image
+
+    path = tmp_path / "gradio-upload" / "PXL_20261208.jpg"
+    path.parent.mkdir()
+    photo = mild_scene(load_image(met_image_path), 7, side=4032).photo
+    path.write_bytes(phone_jpeg(photo, orientation=6, quality=90))
+    first = start_view()
+    view = send_image(resources, first.visit, first.history, str(path))
+    assert view.visit.recognition["match"]["title"] == "Irises"
+    assert view.visit.recognition["prediction"]["photographed"]  # the camera in its EXIF reached the classifier
+    assert "Irises" in _assistant_text(view) and str(tmp_path) not in _assistant_text(view)

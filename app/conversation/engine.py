@@ -167,7 +167,7 @@ def _merge(first: Reply, second: Reply) -> Reply:
 
 def _new_image(resources: Resources, state: SessionState, source) -> tuple[SessionState, Reply]:
     try:
-        seen = paintings.open_image(source, max(paintings.KEPT_SIDE, resources.settings.photo_side))
+        seen = paintings.open_image(source, paintings.working_side(resources.settings))
     except (ImageError, OSError) as error:
         reason = paintings.friendly(error) if isinstance(error, ImageError) else "the file cannot be read"
         return state, say_in(state, "bad_image", ["Help"], {"reason": reason}, intent="bad_image", error=reason)

@@ -71,6 +71,12 @@ def open_image(source, at_least: int = KEPT_SIDE) -> SeenImage:
     return SeenImage(image, hashlib.sha256(raw).hexdigest())
 
 
+def working_side(settings) -> int:
+    """The least a picture needs on its longest side: what is kept (KEPT_SIDE) and searched for keypoints
+    (`Settings.photo_side`); a larger JPEG is decoded reduced to no less than this."""
+    return max(KEPT_SIDE, settings.photo_side)
+
+
 def kept(image: Image.Image) -> Image.Image:
     """`image` at most KEPT_SIDE on its longest side (the image itself when it is no larger)."""
     if max(image.size) <= KEPT_SIDE:

@@ -149,8 +149,8 @@ def send_image(resources, visit: Visit, history: list, image_path: str | None) -
     conversation."""
     if not image_path:
         return View(visit=visit)
-    try:
-        image = load_image(image_path)
+    try:  # a phone's 12 MP JPEG reduced as it is decoded (the engine would do the same with the path)
+        image = load_image(image_path, at_least=paintings.working_side(resources.settings))
     except ImageError as error:
         return _refused(visit, history, paintings.friendly(error))
     shown = [{"role": "user", "content": {"path": image_path, "alt_text": phrase("photo_alt", visit.language)}}]
