@@ -69,10 +69,17 @@ def chromium_page():
             browser.close()
 
 
+def _settled(page) -> None:
+    """The turn is over as the visitor sees it: the chat's status line ("processing | 0.4s") is gone. The next
+    upload or question before that could land while Gradio still redraws the upload box (a slow CI machine)."""
+    page.wait_for_function("() => !document.querySelector('#chat .wrap.default:not(.hide)')")
+
+
 def _show_painting(page, url: str, image: Path) -> None:
     page.goto(url)
     page.locator("#painting input[type=file]").set_input_files(str(image))
     page.wait_for_selector("#gallery img")
+    _settled(page)
 
 
 def test_visitor_uploads_irises_and_asks_about_the_painter(tmp_path, met_image_path):
@@ -159,8 +166,7 @@ def _ask(page, text: str) -> str:
     page.fill("#question textarea", text)
     page.press("#question textarea", "Enter")
     page.wait_for_function(f"n => document.querySelectorAll('{BOT_MESSAGES}').length > n", arg=before)
-    # the page as the visitor reads the answer: the chat's status line ("processing | 0.4s") gone
-    page.wait_for_function("() => !document.querySelector('#chat .wrap.default:not(.hide)')")
+    _settled(page)  # the page as the visitor reads the answer
     return answers.last.inner_text()
 
 
@@ -215,6 +221,7 @@ def test_bad_uploads_a_gallery_photo_why_and_accessibility(tmp_path, met_image_p
             page.wait_for_function(f"n => document.querySelectorAll('{BOT_MESSAGES}').length > n", arg=before)
             assert "couldn't use that picture" in answers.last.inner_text()
             page.wait_for_selector("#painting img", state="detached")  # the refused file is taken out of the box
+            _settled(page)
             page.wait_for_timeout(500)
         assert "Irises" in page.inner_text("#chat"), "the conversation is kept"
         assert not page.locator("#chat img[alt='']").count(), "no broken or unlabelled picture in the chat"
