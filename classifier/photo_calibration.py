@@ -4,8 +4,8 @@ The heads are calibrated on clean reproductions. On visitors' photos (an angle, 
 same probabilities are over-confident (simulated photos: top-1 0.37 at a mean confidence far above it, ECE 0.15)
 and the known/unknown rule lets most other painters through, so a photographed Hokusai could be "fairly sure ...
 van Gogh" with his card. A photo is told from a reproduction by its EXIF (data/images.py `taken_by_camera`: the
-camera's maker and model, which a phone writes and none of the reproductions here carry), and then answered with
-a temperature and a threshold fitted on validation photos (`python docs/experiments/tiers.py photo`).
+camera's maker and model, which a phone camera writes and none of the reproductions checked here carry), and then
+answered with a temperature and a threshold fitted on validation photos (`python docs/experiments/tiers.py photo`).
 
 The file (photo-calibration.json) lives beside the heads and names the digest of the heads it was fitted for;
 heads without it, or with one fitted for other heads, answer photos as reproductions.
